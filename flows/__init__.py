@@ -1,0 +1,1 @@
+"""When things happen: the Prefect flows and the command line."""
