@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
@@ -143,3 +143,63 @@ class Context:
             if stage.name == name:
                 return stage
         return None
+
+
+class FindingStatus(StrEnum):
+    OPEN = "open"
+    RESOLVED = "resolved"
+
+
+@dataclass(frozen=True, slots=True)
+class FindingRecord:
+    """A finding as the ledger remembers it across runs: its lifecycle, not just one sighting."""
+
+    fingerprint: str
+    rule_id: str
+    severity: Severity
+    object: str
+    record_id: str
+    field: str | None
+    message: str
+    evidence: Mapping[str, Any]
+    owner_id: str | None
+    status: FindingStatus
+    first_seen: datetime
+    last_seen: datetime
+    resolved_at: datetime | None = None
+    action: Action = Action.REPORT
+
+
+class JournalKind(StrEnum):
+    FIX = "fix"  # a field written by a fix rule
+    REVERT = "revert"  # a field written back by a field-permission revert rule
+    TASK_CREATE = "task_create"
+    TASK_CLOSE = "task_close"
+    UNDO = "undo"  # a field restored by `weeder revert RUN_ID`
+
+
+class JournalStatus(StrEnum):
+    PENDING = "pending"  # recorded, not yet sent (or the process died while sending)
+    OK = "ok"
+    CONFLICT = "conflict"  # the record changed since it was read; left alone
+    FAILED = "failed"
+    SKIPPED = "skipped"
+
+
+@dataclass(frozen=True, slots=True)
+class JournalEntry:
+    """One write Weeder made (or meant to make) to the org, recorded before it was sent."""
+
+    id: int
+    run_id: str
+    kind: JournalKind
+    object: str
+    record_id: str | None  # None for a task not yet created
+    field: str | None
+    old: Any
+    new: Any
+    status: JournalStatus
+    created_at: datetime
+    rule_id: str | None = None
+    fingerprint: str | None = None
+    error: str | None = None
