@@ -1,0 +1,208 @@
+"""Records turned into columns of normalised values, one column per comparison.
+
+Matching reads each value many times (once per candidate pair), so every value is normalised
+once, here, into numpy object arrays that rapidfuzz's ``cpdist``/``cdist`` take directly.
+Missing values are ``""`` and are never compared.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from functools import partial
+from typing import Any
+
+import numpy as np
+
+from engine.duplicates.config import Comparison, Kind, Matcher
+from engine.duplicates.normalise.emails import split_email
+from engine.duplicates.normalise.generic_words import SHIPPED_GENERIC, TokenWeights
+from engine.duplicates.normalise.identifiers import (
+    normalise_date,
+    normalise_identifier,
+    normalise_postcode,
+    normalise_text,
+    website_domain,
+)
+from engine.duplicates.normalise.legal_forms import company_core
+from engine.duplicates.normalise.phones import to_e164
+from engine.duplicates.normalise.streets import normalise_street
+
+Record = Mapping[str, Any]
+Normaliser = Callable[[str], str]
+
+
+@dataclass(frozen=True, slots=True)
+class Variant:
+    """One reading of a comparison for every record: ``text`` is what gets scored.
+
+    For emails ``text`` is the local part, with the domain and its free-mail flag beside it.
+    """
+
+    text: np.ndarray  # object array of str, "" when missing
+    domain: np.ndarray | None = None  # emails only: object array of str
+    free: np.ndarray | None = None  # emails only: bool array
+
+
+@dataclass(frozen=True, slots=True)
+class Column:
+    comparison: Comparison
+    #: One variant when fields are joined; one per field position for ``combine: best``.
+    variants: tuple[Variant, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Table:
+    """The matched records, normalised. Rows ``[0, n_left)`` are the records matched, rows
+    ``[n_left, n)`` the records they are matched ``against`` (none when matching a set with
+    itself)."""
+
+    ids: np.ndarray  # object array of record ids
+    n_left: int
+    columns: Mapping[str, Column]
+    token_weights: TokenWeights | None
+
+    @property
+    def size(self) -> int:
+        return len(self.ids)
+
+    @property
+    def has_against(self) -> bool:
+        return self.n_left < len(self.ids)
+
+
+def normaliser_for(kind: Kind, phone_region: str) -> Normaliser:
+    table: dict[Kind, Normaliser] = {
+        Kind.TEXT: normalise_text,
+        Kind.FIRST_NAME: normalise_text,
+        Kind.LAST_NAME: normalise_text,
+        Kind.COMPANY: company_core,
+        Kind.PHONE: partial(to_e164, region=phone_region),
+        Kind.STREET: normalise_street,
+        Kind.POSTCODE: normalise_postcode,
+        Kind.DATE: normalise_date,
+        Kind.WEBSITE: website_domain,
+        Kind.IDENTIFIER: normalise_identifier,
+    }
+    return table[kind]
+
+
+def field_getter(path: str) -> Callable[[Record], str]:
+    """Reads ``"Email"`` or a parent's field ``"Account.Name"``; anything missing reads ``""``."""
+    if "." not in path:
+        def direct(record: Record) -> str:
+            value = record.get(path)
+            return "" if value is None else value if isinstance(value, str) else _text(value)
+        return direct
+    steps = path.split(".")
+
+    def nested(record: Record) -> str:
+        # A CSV column is literally named "Account.Name"; a query result nests it.
+        value: Any = record.get(path) if path in record else record
+        for step in steps if path not in record else ():
+            if not isinstance(value, Mapping):
+                return ""
+            value = value.get(step)
+        return "" if value is None else value if isinstance(value, str) else _text(value)
+    return nested
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, float):
+        if value != value:  # NaN from a data frame is a missing value
+            return ""
+        return str(int(value)) if value.is_integer() else str(value)
+    if hasattr(value, "isoformat"):
+        return str(value.isoformat())
+    return str(value)
+
+
+def prepare(
+    records: Sequence[Record],
+    matcher: Matcher,
+    *,
+    against: Sequence[Record] | None = None,
+    id_field: str = "Id",
+    phone_region: str = "US",
+) -> Table:
+    read_id = field_getter(id_field)
+    ids = [read_id(record) for record in records]
+    if against is not None:
+        ids += [read_id(record) for record in against]
+    columns: dict[str, Column] = {}
+    for comparison in matcher.comparisons:
+        columns[comparison.name] = _column(comparison, records, against, phone_region)
+    token_weights = None
+    if any(c.kind is Kind.COMPANY for c in matcher.comparisons):
+        token_weights = _token_weights(matcher, columns)
+    return Table(np.array(ids, dtype=object), len(records), columns, token_weights)
+
+
+def _column(
+    comparison: Comparison,
+    records: Sequence[Record],
+    against: Sequence[Record] | None,
+    phone_region: str,
+) -> Column:
+    left_fields = comparison.fields_for(against=False)
+    right_fields = comparison.fields_for(against=True) if against is not None else []
+    if comparison.combine == "join":
+        groups = [(left_fields, right_fields)]
+    else:
+        width = max(len(left_fields), len(right_fields))
+        groups = [
+            (left_fields[i : i + 1], right_fields[i : i + 1]) for i in range(width)
+        ]
+    variants = []
+    for left, right in groups:
+        raw = _read(records, left)
+        if against is not None:
+            raw += _read(against, right)
+        variants.append(_variant(comparison.kind, raw, phone_region))
+    return Column(comparison, tuple(variants))
+
+
+def _read(records: Sequence[Record], fields: Sequence[str]) -> list[str]:
+    """Each record's fields joined by a space (empty fields skipped); ``""`` with no fields."""
+    if not fields:
+        return [""] * len(records)
+    getters = [field_getter(name) for name in fields]
+    if len(getters) == 1:
+        only = getters[0]
+        return [only(record) for record in records]
+    return [" ".join(part for get in getters if (part := get(record))) for record in records]
+
+
+def _variant(kind: Kind, raw: list[str], phone_region: str) -> Variant:
+    if kind is Kind.EMAIL:
+        parts = [split_email(value) for value in raw]
+        return Variant(
+            text=np.array([p.local for p in parts], dtype=object),
+            domain=np.array([p.domain for p in parts], dtype=object),
+            free=np.array([p.free for p in parts], dtype=bool),
+        )
+    normalise = normaliser_for(kind, phone_region)
+    return Variant(np.array([normalise(value) for value in raw], dtype=object))
+
+
+def _token_weights(matcher: Matcher, columns: Mapping[str, Column]) -> TokenWeights:
+    settings = matcher.generic_words
+    shipped = set(SHIPPED_GENERIC) if settings.use_shipped_list else set()
+    shipped |= {normalise_text(word) for word in settings.extra}
+    shipped -= {normalise_text(word) for word in settings.not_generic}
+    names: list[str] = []
+    for column in columns.values():
+        if column.comparison.kind is Kind.COMPANY:
+            for variant in column.variants:
+                names.extend(variant.text.tolist())
+    weights = TokenWeights.from_names(
+        names,
+        shipped=shipped,
+        share=settings.share,
+        min_count=settings.min_count,
+        generic_weight=settings.weight,
+    )
+    if settings.not_generic:
+        keep = frozenset(normalise_text(word) for word in settings.not_generic)
+        weights = TokenWeights(weights.generic - keep, weights.generic_weight, weights.frequent - keep)
+    return weights
