@@ -93,10 +93,12 @@ SOAP_INVALID_LOGIN = """<?xml version="1.0" encoding="UTF-8"?>
   xmlns:sf="urn:fault.partner.soap.sforce.com" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">
  <soapenv:Body><soapenv:Fault>
    <faultcode>sf:INVALID_LOGIN</faultcode>
-   <faultstring>INVALID_LOGIN: Invalid username, password, security token; or user locked out.</faultstring>
+   <faultstring>INVALID_LOGIN: Invalid username, password, security token; or user locked out.\
+</faultstring>
    <detail><sf:LoginFault xsi:type="sf:LoginFault">
      <sf:exceptionCode>INVALID_LOGIN</sf:exceptionCode>
-     <sf:exceptionMessage>Invalid username, password, security token; or user locked out.</sf:exceptionMessage>
+     <sf:exceptionMessage>Invalid username, password, security token; or user locked out.\
+</sf:exceptionMessage>
    </sf:LoginFault></detail>
  </soapenv:Fault></soapenv:Body></soapenv:Envelope>"""
 
@@ -129,9 +131,14 @@ def sf_error(code: str, message: str) -> list[dict[str, str]]:
 INVALID_SESSION = sf_error("INVALID_SESSION_ID", "Session expired or invalid")
 
 
+def mocked_http() -> responses.RequestsMock:
+    """Intercepts every request; an unregistered one fails with ConnectionError."""
+    return responses.RequestsMock(assert_all_requests_are_fired=False)
+
+
 @pytest.fixture
 def http() -> Iterator[responses.RequestsMock]:
-    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+    with mocked_http() as mock:
         yield mock
 
 
@@ -151,7 +158,8 @@ def test_soap_login_sends_password_and_token_then_uses_the_session(http):
     assert client.count("SELECT COUNT() FROM Account") == 3
 
     login, query = http.calls
-    body = login.request.body.decode() if isinstance(login.request.body, bytes) else login.request.body
+    body = login.request.body
+    body = body.decode() if isinstance(body, bytes) else body
     assert "<n1:username>admin@weeder.sandbox</n1:username>" in body
     assert f"<n1:password>{PASSWORD}{TOKEN}</n1:password>" in body
     assert login.request.headers["SOAPAction"] == "login"
