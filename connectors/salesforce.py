@@ -171,12 +171,18 @@ class SalesforceClient:
     def query(
         self, soql: str, *, include_deleted: bool = False, batch_size: int | None = None
     ) -> Iterator[dict[str, Any]]:
-        """Every row of ``soql``, page after page, as plain dicts (see ``clean_record``)."""
+        """Every row of ``soql``, page after page (fetched as the iterator advances), as plain
+        dicts: no ``attributes``, parents nested, child subqueries as lists."""
         headers: dict[str, str] = {}
         if batch_size is not None:
             if not 200 <= batch_size <= 2000:
                 raise ValueError(f"batch_size must be 200..2000, not {batch_size}")
             headers["Sforce-Query-Options"] = f"batchSize={batch_size}"
+        return self._rows(soql, include_deleted, headers)
+
+    def _rows(
+        self, soql: str, include_deleted: bool, headers: dict[str, str]
+    ) -> Iterator[dict[str, Any]]:
         children = child_relationships(soql)
 
         def more(url: str) -> Mapping[str, Any]:

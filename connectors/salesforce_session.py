@@ -43,6 +43,7 @@ from connectors.salesforce_transport import (
     retry_after_seconds,
 )
 
+# One logger name for the whole connector, whichever of its modules logs.
 log = structlog.get_logger("connectors.salesforce")
 T = TypeVar("T")
 

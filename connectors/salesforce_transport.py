@@ -64,6 +64,8 @@ class CountingAdapter(HTTPAdapter):
             request.url = urlunsplit(
                 (self.rewrite_to.scheme, self.rewrite_to.netloc, parts.path, parts.query, "")
             )
+            # Proxies were picked for the original https host; a loopback sandbox has none.
+            proxies = None
         with self._lock:
             self._count += 1
         self._local.response = None

@@ -499,3 +499,28 @@ def test_a_create_refused_with_503_is_retried(http):
     results = client.create("Account", [{"Name": "Acme"}])
 
     assert [r.status for r in results] == ["ok"] and len(sleeps) == 1
+
+
+def test_retry_after_may_be_seconds_or_an_http_date():
+    from datetime import UTC, datetime
+
+    from connectors.salesforce_transport import retry_after_seconds
+
+    def answer(value: str) -> requests.Response:
+        response = requests.Response()
+        response.headers["Retry-After"] = value
+        return response
+
+    now = datetime(2024, 1, 31, 12, 0, 0, tzinfo=UTC)
+    assert retry_after_seconds(answer("12"), now=now) == 12.0
+    assert retry_after_seconds(answer("Wed, 31 Jan 2024 12:00:30 GMT"), now=now) == 30.0
+    assert retry_after_seconds(answer("soon"), now=now) is None
+    assert retry_after_seconds(requests.Response(), now=now) is None
+
+
+def test_only_failures_before_sending_count_as_never_sent():
+    from connectors.salesforce_transport import never_sent
+
+    assert never_sent(requests.ConnectTimeout("connect timed out"))
+    assert not never_sent(requests.ReadTimeout("read timed out"))
+    assert not never_sent(requests.ConnectionError("connection reset by peer"))

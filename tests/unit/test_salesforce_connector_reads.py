@@ -113,7 +113,7 @@ def test_count_reads_total_size(http):
 def test_batch_size_outside_salesforce_bounds_is_refused():
     client, _ = make_client()
     with pytest.raises(ValueError, match="200..2000"):
-        list(client.query("SELECT Id FROM Account", batch_size=50))
+        client.query("SELECT Id FROM Account", batch_size=50)
 
 
 # -- pull ------------------------------------------------------------------------------------------
@@ -160,7 +160,7 @@ def test_pull_treats_a_naive_watermark_as_utc(http):
 def test_pull_refuses_names_that_are_not_names(object_name, fields):
     client, _ = make_client()
     with pytest.raises(WeederError, match="is not a Salesforce"):
-        list(client.pull(object_name, fields, since=None))
+        client.pull(object_name, fields, since=None)
     assert client.api_calls == 0
 
 
