@@ -24,7 +24,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from email.headerregistry import Address
 from email.message import EmailMessage
-from email.utils import formatdate, make_msgid, parseaddr
+from email.utils import formatdate, getaddresses, make_msgid
 from enum import StrEnum
 from pathlib import Path
 from typing import Any, Protocol
@@ -149,8 +149,14 @@ def config_from_block(block_name: str, sender: str, reply_to: str | None = None)
 
 def mailbox(text: str, what: str) -> Address:
     """``"Weeder <weeder@acme.com>"`` or ``weeder@acme.com`` as a checked `Address`."""
-    name, addr = parseaddr(one_line(text))
-    return _address(name, addr or text, what)
+    if one_line(text) != text.strip():
+        raise WeederError(f"{what}: {text!r} must be one line (no line breaks or tabs)")
+    found = getaddresses([text])
+    if len(found) != 1 or not found[0][1]:
+        raise WeederError(f"{what}: {text!r} must be one address, "
+                          f"like 'Weeder <weeder@acme.com>'")
+    name, addr = found[0]
+    return _address(name, addr, what)
 
 
 # ----------------------------------------------------------------------------------------------

@@ -167,7 +167,7 @@ def value(item: Any, limit: int = 60) -> str:
     if isinstance(item, Mapping | list | tuple):
         return _shorten(_CONTROL.sub("↵", json.dumps(item, default=str, ensure_ascii=False,
                                                       sort_keys=True)), limit)
-    return f"“{_shorten(_CONTROL.sub('↵', str(item)), limit)}”"
+    return f"“{_shorten(_CONTROL.sub('↵', str(item).replace(chr(9), ' ')), limit)}”"
 
 
 def _shorten(text: str, limit: int) -> str:
