@@ -45,10 +45,12 @@ from engine.templating import render_digest  # noqa: E402
 CHROMIUM = Path("/usr/bin/chromium")
 INSTANCE = "https://acme.my.salesforce.com"
 MANAGER = "005000000000001AAA"
+QUIET = "005000000000006AAA"
 PREFIX = {"Opportunity": "006", "Contact": "003", "Lead": "00Q", "Account": "001"}
 
 
-def sample_digest() -> Digest:
+def sample_digests() -> tuple[Digest, ...]:
+    """Maria's busy team, and Tom's quiet one (an all-clear)."""
     week = ReportWeek.parse("2026-W47")
     monday = week.start
     reps = [("005000000000002AAA", "Alan O'Neill"), ("005000000000003AAA", "Bea Lindqvist"),
@@ -57,6 +59,10 @@ def sample_digest() -> Digest:
               "ManagerId": None, "IsActive": True}]
     users += [{"Id": uid, "Name": name, "Email": f"{name.split()[0].lower()}@acme.example",
                "ManagerId": MANAGER, "IsActive": True} for uid, name in reps]
+    users += [{"Id": QUIET, "Name": "Tom Quiet", "Email": "tom@acme.example", "ManagerId": None,
+               "IsActive": True},
+              {"Id": "005000000000007AAA", "Name": "Uma Tidy", "Email": "uma@acme.example",
+               "ManagerId": QUIET, "IsActive": True}]
     findings: list[FindingRecord] = []
     names: dict[str, str] = {}
 
@@ -139,7 +145,7 @@ def sample_digest() -> Digest:
                      "probability-matches-stage": "Probability differs from the stage"})
     settings = DigestSettings(instance_url=INSTANCE,
                               report_url=f"{INSTANCE}/lightning/o/Report/home")
-    return build_digests(inputs, settings).digests[0]
+    return build_digests(inputs, settings).digests
 
 
 def main() -> int:
@@ -153,37 +159,45 @@ def main() -> int:
         return 1
 
     env = load_environment()
-    digest = sample_digest()
-    started = time.perf_counter()
-    rendered = render_digest(env, digest)
-    rendered_at = time.perf_counter()
     config = mail.MailConfig(transport=mail.SmtpSettings(host="localhost", port=25),
                              sender=Address("Weeder", "weeder", "acme.example"))
-    message = mail.compose_digest(digest, rendered, config)
-    composed_at = time.perf_counter()
-    files = mail.write_preview(args.out, digest, message)
-    png = args.out / f"{files.html.stem}.png"
+    for digest in sample_digests():
+        started = time.perf_counter()
+        rendered = render_digest(env, digest)
+        rendered_at = time.perf_counter()
+        message = mail.compose_digest(digest, rendered, config)
+        composed_at = time.perf_counter()
+        files = mail.write_preview(args.out, digest, message)
+        png = args.out / f"{files.html.stem}.png"
+        shot_seconds = screenshot(chromium, files.html, png, args.height)
+        if shot_seconds is None:
+            return 1
+        print(f"== {digest.subject}{' (all clear)' if digest.all_clear else ''}")
+        print(f"render (html + text)     {1000 * (rendered_at - started):7.1f} ms")
+        print(f"compose (inline css)     {1000 * (composed_at - rendered_at):7.1f} ms")
+        print(f"screenshot (chromium)    {shot_seconds:7.1f} s")
+        print(f"html as mailed           {files.html.stat().st_size:7d} bytes")
+        print(f"text part                {files.text.stat().st_size:7d} bytes")
+        print(f"whole message (.eml)     {files.eml.stat().st_size:7d} bytes")
+        print(f"preview                  {files.html}")
+        print(f"screenshot               {png}")
+    return 0
+
+
+def screenshot(chromium: str, html: Path, png: Path, height: int) -> float | None:
     with tempfile.TemporaryDirectory(prefix="weeder-chromium-") as profile:
         command = [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
                    "--no-first-run", "--disable-background-networking",
                    "--disable-component-update", "--disable-sync", f"--user-data-dir={profile}",
-                   "--hide-scrollbars", f"--window-size=800,{args.height}", f"--screenshot={png}",
-                   files.html.resolve().as_uri()]
-        shot_started = time.perf_counter()
+                   "--hide-scrollbars", f"--window-size=800,{height}", f"--screenshot={png}",
+                   html.resolve().as_uri()]
+        started = time.perf_counter()
         result = subprocess.run(command, capture_output=True, text=True, timeout=120)
-        shot_seconds = time.perf_counter() - shot_started
+        seconds = time.perf_counter() - started
     if result.returncode != 0 or not png.exists():
         print(f"chromium failed ({result.returncode}):\n{result.stderr[-2000:]}", file=sys.stderr)
-        return 1
-    print(f"render (html + text)     {1000 * (rendered_at - started):7.1f} ms")
-    print(f"compose (inline css)     {1000 * (composed_at - rendered_at):7.1f} ms")
-    print(f"screenshot (chromium)    {shot_seconds:7.1f} s")
-    print(f"html as mailed           {files.html.stat().st_size:7d} bytes")
-    print(f"text part                {files.text.stat().st_size:7d} bytes")
-    print(f"whole message (.eml)     {files.eml.stat().st_size:7d} bytes")
-    print(f"preview                  {files.html}")
-    print(f"screenshot               {png}")
-    return 0
+        return None
+    return seconds
 
 
 if __name__ == "__main__":
