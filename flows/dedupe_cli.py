@@ -55,13 +55,17 @@ def dedupe(
         False, "--against-org",
         help="Match the file against the org's records (SF_* variables) instead of itself.",
     ),
+    against_file: Path | None = typer.Option(
+        None, "--against", help="Match the file against another CSV file instead of itself."
+    ),
     config: Path | None = typer.Option(
         None, "--config", help="Duplicate matcher configuration (default: the shipped one)."
     ),
 ) -> None:
     """Find duplicates in a CSV file: writes id_a,id_b,score,cluster_id; never merges."""
     summary = run_dedupe(file, object_name.value, id_column=id_column, out=out,
-                         against_org=against_org, config_path=config)
+                         against_org=against_org, against_file=against_file,
+                         config_path=config)
     typer.echo(summary, err=True)
 
 
@@ -72,6 +76,7 @@ def run_dedupe(
     id_column: str = "Id",
     out: Path | None = None,
     against_org: bool = False,
+    against_file: Path | None = None,
     config_path: Path | None = None,
     fetch_org: OrgFetcher | None = None,
     stdout: TextIO | None = None,
@@ -83,12 +88,16 @@ def run_dedupe(
     """
     from engine.duplicates import load_config, match
 
+    if against_org and against_file is not None:
+        raise WeederError("choose one of --against-org and --against FILE")
     started = time.perf_counter()
     config = load_config(config_path)
     _, matcher = config.matcher_for(object_name)
     records = read_records(file, object_name, id_column)
-    against = None
-    if against_org:
+    against: list[Mapping[str, Any]] | None = None
+    if against_file is not None:
+        against = list(read_records(against_file, object_name, id_column))
+    elif against_org:
         fields = list(dict.fromkeys([*_BOOKKEEPING, *matcher.source_fields()]))
         fetch = fetch_org or query_org
         against = [_rename_id(record, id_column) for record in fetch(object_name, fields)]
@@ -103,7 +112,8 @@ def run_dedupe(
         except OSError as error:
             raise WeederError(f"{out}: cannot write: {error.strerror}") from None
     seconds = time.perf_counter() - started
-    return _summary(file, result, against_org, seconds)
+    where = "org" if against_org else against_file.name if against_file else None
+    return _summary(file, result, where, seconds)
 
 
 def _rename_id(record: Mapping[str, Any], id_column: str) -> Mapping[str, Any]:
@@ -113,15 +123,20 @@ def _rename_id(record: Mapping[str, Any], id_column: str) -> Mapping[str, Any]:
     return {**record, id_column: record.get("Id")}
 
 
-def _summary(file: Path, result: MatchResult, against_org: bool, seconds: float) -> str:
+def _summary(file: Path, result: MatchResult, where: str | None, seconds: float) -> str:
     stats = result.stats
-    against = f" against {stats.against_records} org records" if against_org else ""
+    against = f" against {_count(stats.against_records, where + ' record')}" if where else ""
     in_groups = sum(len(cluster.members) for cluster in result.clusters)
     return (
-        f"{file.name}: {stats.records} records{against}: {len(result.pairs)} duplicate pairs, "
-        f"{len(result.clusters)} groups ({in_groups} records); "
+        f"{file.name}: {_count(stats.records, 'record')}{against}: "
+        f"{_count(len(result.pairs), 'duplicate pair')} in "
+        f"{_count(len(result.clusters), 'group')} ({_count(in_groups, 'record')}); "
         f"{stats.summary()}; {seconds:.1f} s"
     )
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
 
 
 # --- the file --------------------------------------------------------------------------------

@@ -121,6 +121,9 @@ class Comparison(_Strict):
     weight: float = Field(gt=0)
     #: The similarity from which the explanation says the field agrees.
     agree: Similarity = 0.85
+    #: Similarities below this count as 0: unrelated values share letters and digits by chance
+    #: (two random 7-digit numbers score ~0.4), and that chance must not add up across fields.
+    floor: Similarity = 0.0
     #: Reject a pair whose values are both present but do not agree, whatever the total.
     required: bool = False
     #: Also try this comparison's values against another comparison's (given name and surname

@@ -64,6 +64,11 @@ def _score_chunk(table: Table, matcher: Matcher, a: np.ndarray, b: np.ndarray) -
             other = position[comparison.swap_with]
             _apply_swap(table, comparisons, index, other, a, b, sim, present, swapped)
 
+    for index, comparison in enumerate(comparisons):
+        if comparison.floor > 0:
+            column = sim[:, index]
+            column[column < comparison.floor] = 0.0
+
     weights = np.array([c.weight for c in comparisons], dtype=np.float32)
     compared = present @ weights
     total = (np.where(present, sim, 0.0)) @ weights
