@@ -33,6 +33,7 @@ import css_inline
 import structlog
 from email_validator import EmailNotValidError, validate_email
 
+from engine.alert import Alert
 from engine.digest import Digest, Recipient
 from engine.errors import WeederError
 from engine.links import one_line
@@ -209,6 +210,13 @@ def compose(*, subject: str, recipients: Sequence[Recipient], text: str, html: s
 def compose_digest(digest: Digest, rendered: RenderedDigest, config: MailConfig) -> EmailMessage:
     return compose(subject=digest.subject, recipients=digest.recipients, text=rendered.text,
                    html=rendered.html, sender=config.sender, reply_to=config.reply_to)
+
+
+def compose_alert(alert: Alert, text: str, recipients: Sequence[Recipient],
+                  config: MailConfig) -> EmailMessage:
+    """The admin alert: short, plain text only."""
+    return compose(subject=alert.subject, recipients=recipients, text=text, html=None,
+                   sender=config.sender, reply_to=config.reply_to)
 
 
 # ----------------------------------------------------------------------------------------------

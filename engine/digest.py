@@ -59,6 +59,7 @@ _RANK = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.INFO: 2}
 #: The key of the digest for records without a reachable manager, in `WeekScores.teams`.
 UNASSIGNED = "unassigned"
 SUBJECT_PATTERN = "Weeder weekly hygiene digest — {team} — week {week}"
+TEAM_KEY, REP_KEY = "team:", "rep:"
 
 T = TypeVar("T")
 
@@ -91,6 +92,26 @@ class WeekScores:
     week: str  # ISO week, "2026-W47"
     teams: Mapping[str, int] = field(default_factory=dict)  # manager id or UNASSIGNED -> score
     reps: Mapping[str, int] = field(default_factory=dict)  # user id -> score
+
+    def flat(self) -> dict[str, float]:
+        """Keyed ``team:<id>`` and ``rep:<id>`` for a key -> score store: a manager is often
+        also someone else's rep, and the two scores must not overwrite each other."""
+        return ({f"{TEAM_KEY}{key}": float(v) for key, v in self.teams.items()}
+                | {f"{REP_KEY}{key}": float(v) for key, v in self.reps.items()})
+
+    @staticmethod
+    def from_series(series: Mapping[str, Iterable[tuple[str, float]]]) -> list[WeekScores]:
+        """The inverse of `flat` over many weeks: ``{"team:005M": [("2026-W46", 81.0)], …}``."""
+        teams: dict[str, dict[str, int]] = defaultdict(dict)
+        reps: dict[str, dict[str, int]] = defaultdict(dict)
+        for key, points in series.items():
+            for week, score in points:
+                if key.startswith(TEAM_KEY):
+                    teams[week][key.removeprefix(TEAM_KEY)] = round(score)
+                elif key.startswith(REP_KEY):
+                    reps[week][key.removeprefix(REP_KEY)] = round(score)
+        return [WeekScores(week=week, teams=teams.get(week, {}), reps=reps.get(week, {}))
+                for week in sorted(set(teams) | set(reps))]
 
 
 @dataclass(frozen=True, slots=True)

@@ -143,6 +143,15 @@ def test_change_is_measured_against_the_last_week_with_a_score() -> None:
     assert (bea.name, bea.change) == ("Bea Rep", None)  # first week with a score
 
 
+def test_scores_round_trip_through_a_flat_key_value_store() -> None:
+    # Maria is a manager (her team's score) and someone's rep (her own book's score).
+    week = WeekScores("2026-W46", teams={MARIA: 81}, reps={MARIA: 64, ALAN: 90})
+    flat = week.flat()
+    assert flat == {"team:005MARIA": 81.0, "rep:005MARIA": 64.0, "rep:005ALAN": 90.0}
+    series = {key: [("2026-W46", score)] for key, score in flat.items()}
+    assert WeekScores.from_series(series) == [week]
+
+
 def test_trend_covers_eight_weeks_ending_this_week_with_gaps_left_empty() -> None:
     history = [WeekScores("2026-W40", {MARIA: 60}), WeekScores("2026-W46", {MARIA: 75})]
     trend = digest_for(build([finding("003A", ALAN)], history=history), MARIA).trend
