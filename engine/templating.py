@@ -118,7 +118,8 @@ def _template_frame(error: BaseException) -> str | None:
     # Jinja rewrites tracebacks so that template code appears as frames of the template file
     # at its own line numbers; the innermost such frame is where the admin should look.
     for frame in reversed(traceback.extract_tb(error.__traceback__)):
-        if not frame.filename.endswith(".py") and frame.lineno is not None:
+        if (frame.lineno is not None and not frame.filename.endswith(".py")
+                and not frame.filename.startswith("<frozen")):
             return f"{frame.filename}:{frame.lineno}"
     return None
 
