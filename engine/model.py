@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
@@ -49,7 +50,7 @@ class Finding:
     record_id: str
     field: str | None
     message: str
-    evidence: Mapping[str, Any] = field(default_factory=dict)
+    evidence: Mapping[str, Any] = dataclass_field(default_factory=dict)
     owner_id: str | None = None
     action: Action = Action.REPORT
     #: Overrides the default fingerprint when identity is not one record's field, e.g. a
@@ -134,15 +135,23 @@ class Context:
     today: date
     stages: tuple[Stage, ...] = ()
     #: object name -> field name (as describe spells it) -> field info
-    fields: Mapping[str, Mapping[str, FieldInfo]] = field(default_factory=dict)
+    fields: Mapping[str, Mapping[str, FieldInfo]] = dataclass_field(default_factory=dict)
     #: user id -> {"Name", "ManagerId", "ProfileId", "Profile.Name", "IsActive", "Email"}
-    users: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    users: Mapping[str, Mapping[str, Any]] = dataclass_field(default_factory=dict)
+    #: user id -> Names of the permission sets assigned to that user (besides the profile's own)
+    user_permission_sets: Mapping[str, frozenset[str]] = dataclass_field(default_factory=dict)
+    _stage_by_name: Mapping[str, Stage] = field(
+        init=False, repr=False, compare=False, default_factory=dict
+    )
+
+    def __post_init__(self) -> None:
+        # Rules look a stage up for every deal; a dict keeps that O(1).
+        object.__setattr__(self, "_stage_by_name", {stage.name: stage for stage in self.stages})
 
     def stage(self, name: str | None) -> Stage | None:
-        for stage in self.stages:
-            if stage.name == name:
-                return stage
-        return None
+        if name is None:
+            return None
+        return self._stage_by_name.get(name)
 
 
 class FindingStatus(StrEnum):
