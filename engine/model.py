@@ -140,7 +140,7 @@ class Context:
     users: Mapping[str, Mapping[str, Any]] = dataclass_field(default_factory=dict)
     #: user id -> Names of the permission sets assigned to that user (besides the profile's own)
     user_permission_sets: Mapping[str, frozenset[str]] = dataclass_field(default_factory=dict)
-    _stage_by_name: Mapping[str, Stage] = field(
+    _stage_by_name: Mapping[str, Stage] = dataclass_field(
         init=False, repr=False, compare=False, default_factory=dict
     )
 
