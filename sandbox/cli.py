@@ -27,13 +27,17 @@ def serve(
     password: Annotated[str, typer.Option(help="Password of every sandbox user.")] = "weeder",
     client_id: Annotated[str, typer.Option(help="OAuth client id.")] = "weeder-sandbox",
     client_secret: Annotated[str, typer.Option(help="OAuth client secret.")] = "weeder",
+    jwt_public_key: Annotated[Path | None, typer.Option(
+        help="PEM public key that JWT bearer assertions must be signed with "
+             "(without it, assertions are accepted unverified).")] = None,
 ) -> None:
     """Serve the org over HTTP, speaking Salesforce's REST and SOAP login dialect."""
     from sandbox.server import serve as run_server
 
     run_server(db, host=host, port=port, fault_rate=faults, fault_seed=fault_seed,
                admin_username=username, password=password, client_id=client_id,
-               client_secret=client_secret)
+               client_secret=client_secret,
+               jwt_public_key=str(jwt_public_key) if jwt_public_key else None)
 
 
 @app.command()

@@ -135,6 +135,25 @@ def allocate_ids(conn: sqlite3.Connection, key_prefix: str, count: int) -> list[
     return [make_id(key_prefix, n) for n in range(start, start + count)]
 
 
+def allocate_ids_in_transaction(conn: sqlite3.Connection, key_prefix: str,
+                                count: int) -> list[str]:
+    """Like :func:`allocate_ids`, inside a write transaction the caller already holds.
+
+    The reservation commits or rolls back with the caller's transaction, so ids of a
+    rolled-back write are simply handed out again.
+    """
+    if not conn.in_transaction:
+        raise RuntimeError("allocate_ids_in_transaction needs an open transaction")
+    row = conn.execute("SELECT next FROM _sequence WHERE prefix = ?", (key_prefix,)).fetchone()
+    start = row[0] if row else 1
+    conn.execute(
+        "INSERT INTO _sequence (prefix, next) VALUES (?, ?) "
+        "ON CONFLICT(prefix) DO UPDATE SET next = excluded.next",
+        (key_prefix, start + count),
+    )
+    return [make_id(key_prefix, n) for n in range(start, start + count)]
+
+
 def insert_rows(conn: sqlite3.Connection, sobject: SObject, rows: Iterable[Mapping[str, Any]],
                 columns: Sequence[str] | None = None) -> int:
     """Bulk-insert rows already in stored form (see :func:`to_storage`). Returns the count.
