@@ -11,11 +11,11 @@ Accounts   Acme Corp      Banking     1,000,000  120 staff  Hot   owner Rita
            Deleted Co     (deleted)
 Contacts   Ann Lee (Acme, ann@acme.test), Bob Kim (Acme, no email), Cy Dee (Globex),
            Orphan Person (no account), Gone Contact (Acme, deleted)
-Deals      Acme Renewal     Acme    Prospecting         10,000  close 2024-05-31  created today
-           Acme Upsell      Acme    Closed Won          25,000  close 2024-04-30  created yesterday
-           Globex Pilot     Globex  Negotiation/Review  -       close 2024-06-15  created tomorrow 00:00
-           No Account Deal  -       Closed Lost         500     close 2023-12-31  created Sun 05-12 00:00
-           Deleted Deal     Globex  (deleted)                   close 2024-05-20  created Sat 05-11
+Deals      Acme Renewal     Acme    Prospecting     10,000  close 05-31  created today 10:00
+           Acme Upsell      Acme    Closed Won      25,000  close 04-30  created 05-14 23:59:59.999
+           Globex Pilot     Globex  Negotiation/..  -       close 06-15  created 05-16 00:00
+           No Account Deal  -       Closed Lost     500     close 2023-12-31  created Sun 05-12
+           Deleted Deal     Globex  (deleted)       700     close 05-20  created Sat 05-11
 Tasks      Call Ann (What: Acme Renewal, Who: Ann, Completed, due 05-14)
            Send deck (What: Globex account, Who: Cy, Not Started, due 05-20)
            Prep (no What, no Who, Not Started, no due date)
