@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -106,12 +106,23 @@ def _cell(value: Any, quote: str) -> str:
 
 
 def _select_paths(compiled: Any) -> list[str] | None:
-    """The query's column paths, when the compiler exposes them."""
-    for name in ("columns", "field_paths", "select_paths"):
-        paths = getattr(compiled, name, None)
-        if isinstance(paths, Sequence) and paths and all(isinstance(p, str) for p in paths):
-            return list(paths)
-    return None
+    """The query's column paths (``Account.Name`` for parent fields) from its record shape."""
+    shape = getattr(getattr(compiled, "live", None), "shape", None)
+    if shape is None:
+        return None
+
+    def walk(level: Any, prefix: str) -> list[str]:
+        paths: list[str] = []
+        for slot in level.slots:
+            if slot.child:
+                continue  # Bulk queries have no subqueries; a child list has no cell
+            if slot.parent is not None:
+                paths.extend(walk(slot.parent, f"{prefix}{slot.key}."))
+            else:
+                paths.append(prefix + slot.key)
+        return paths
+
+    return walk(shape, "")
 
 
 def to_csv(records: Iterable[dict[str, Any]], paths: list[str] | None, delimiter: str,
