@@ -2,6 +2,94 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
 import typer
 
+if TYPE_CHECKING:
+    from engine.model import FieldInfo
+    from engine.pack import Pack
+
 app = typer.Typer(help="Validate, test and explain the YAML rules.", no_args_is_help=True)
+
+DirArgument = Annotated[
+    Path, typer.Argument(help="A rules directory (every *.yaml under it) or a single rule file.")
+]
+
+
+def _describe_from(path: Path | None) -> dict[str, dict[str, FieldInfo]] | None:
+    """Describe results saved as JSON ({object: describe}) -> the loader's field metadata."""
+    if path is None:
+        return None
+    import json
+
+    from engine.errors import WeederError
+    from engine.sfschema import field_infos_from_describe
+
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as error:
+        raise WeederError(f"cannot read describe metadata from {path}: {error}") from None
+    if not isinstance(raw, dict):
+        raise WeederError(f"{path}: expected a JSON object mapping object names to describe "
+                          "results")
+    return {name: field_infos_from_describe(value) for name, value in raw.items()
+            if isinstance(value, dict)}
+
+
+def _load(directory: Path, describe: Path | None = None) -> Pack:
+    """The pack, or every error printed as path:line:column: message and exit code 1."""
+    from engine.pack import RuleErrors, load_pack
+
+    try:
+        return load_pack(directory, describe=_describe_from(describe))
+    except RuleErrors as errors:
+        for error in errors.errors:
+            typer.echo(str(error))
+        count = len(errors.errors)
+        typer.echo(f"{count} error{'s' if count != 1 else ''}; nothing was run.", err=True)
+        raise typer.Exit(code=1) from None
+
+
+@app.command()
+def validate(
+    directory: DirArgument = Path("rules"),
+    describe: Annotated[Path | None, typer.Option(
+        help="Describe results as JSON ({object: describe}) to check custom fields too.")] = None,
+) -> None:
+    """Check the rule files; exit 0 when valid, 1 with every error as path:line:column: message."""
+    pack = _load(directory, describe)
+    typer.echo(f"{directory}: {len(pack.files)} files, {len(pack.rules)} rules, "
+               f"{len(pack.policies)} field policies, {len(pack.cases)} test cases: valid")
+
+
+@app.command("test")
+def test_rules(directory: DirArgument = Path("rules")) -> None:
+    """Run the test cases written in the rule files; exit 1 if any fails."""
+    from engine.pack import run_cases, untested_rules
+
+    pack = _load(directory)
+    results = run_cases(pack)
+    for result in results:
+        status = "PASS" if result.passed else "FAIL"
+        typer.echo(f"{status} {result.case.source} {result.case.rule_id}: {result.case.name}")
+        for problem in result.problems:
+            typer.echo(f"     {problem}")
+    failed = sum(1 for result in results if not result.passed)
+    untested = untested_rules(pack)
+    if untested:
+        typer.echo(f"rules without test cases: {', '.join(untested)}")
+    typer.echo(f"{len(results) - failed} passed, {failed} failed")
+    if failed:
+        raise typer.Exit(code=1)
+
+
+@app.command()
+def schema() -> None:
+    """Print the JSON Schema of rule files (editors use it to complete and underline)."""
+    import json
+
+    from engine.pack import rules_json_schema
+
+    typer.echo(json.dumps(rules_json_schema(), indent=2, ensure_ascii=False))

@@ -1,0 +1,71 @@
+"""Phone numbers: is it one, and what is it in E.164 (``+14155550123``)?
+
+phonenumbers does the real work, at ~15 µs a number. Most stored numbers are already in
+E.164, so those take a fast path that applies the same length test as phonenumbers'
+``is_possible_number`` from its metadata, without parsing; anything else is parsed (cached).
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+import phonenumbers
+from phonenumbers import COUNTRY_CODE_TO_REGION_CODE, PhoneMetadata, PhoneNumberFormat
+
+_E164 = re.compile(r"\+[1-9][0-9]{6,14}")
+
+
+@lru_cache(maxsize=1)
+def _national_lengths() -> dict[str, frozenset[int]]:
+    """Country calling code -> possible national number lengths (union over its regions)."""
+    lengths: dict[str, frozenset[int]] = {}
+    for code, regions in COUNTRY_CODE_TO_REGION_CODE.items():
+        possible: set[int] = set()
+        for region in regions:
+            metadata = (PhoneMetadata.metadata_for_region(region)
+                        or PhoneMetadata.metadata_for_nongeo_region(code))
+            if metadata is not None and metadata.general_desc is not None:
+                possible.update(metadata.general_desc.possible_length or ())
+        if possible:
+            lengths[str(code)] = frozenset(possible)
+    return lengths
+
+
+def looks_e164(text: str) -> bool:
+    """Already in E.164 with a known country code and a possible length."""
+    if _E164.fullmatch(text) is None:
+        return False
+    lengths = _national_lengths()
+    for size in (1, 2, 3):
+        possible = lengths.get(text[1 : 1 + size])
+        if possible is not None:
+            return len(text) - 1 - size in possible
+    return False
+
+
+@lru_cache(maxsize=65536)
+def parse(text: str, region: str | None, strict: bool = False) -> phonenumbers.PhoneNumber | None:
+    """The number, or None if it is not one (``strict``: valid for its region, not only possible)."""
+    try:
+        number = phonenumbers.parse(text, region)
+    except phonenumbers.NumberParseException:
+        return None
+    ok = phonenumbers.is_valid_number(number) if strict else phonenumbers.is_possible_number(number)
+    return number if ok else None
+
+
+def is_phone(text: str, region: str | None, strict: bool = False) -> bool:
+    if not strict and looks_e164(text):
+        return True
+    return parse(text, region, strict) is not None
+
+
+def to_e164(text: str, region: str | None) -> str | None:
+    """``"(415) 555-0123"`` -> ``"+14155550123"`` (region US); None when it is not a number."""
+    if looks_e164(text):
+        return text
+    number = parse(text, region)
+    if number is None:
+        return None
+    return phonenumbers.format_number(number, PhoneNumberFormat.E164)

@@ -1,0 +1,197 @@
+"""allowed_values: a field holds one of a fixed set of values, and near misses are corrected.
+
+A value that is not allowed is looked up, in order: as an alias (``USA`` -> ``United States``),
+with case and punctuation set aside (``u.s.a`` / ``N.Y.`` -> ``NY``), then fuzzily with rapidfuzz.
+A match scoring at least ``threshold`` (0-100) becomes a fix; anything weaker becomes a finding
+that names the nearest allowed values, and nothing is written.
+
+Keys:
+  ``field``/``fields``;
+  ``values``: the allowed values, or ``values_from``: ``countries`` (ISO 3166 short names, as
+  Salesforce's country picklist labels them), ``states`` (ISO 3166-2 codes such as ``CA``,
+  ``ON``, for the countries in ``countries``, default ``[US, CA]``; ``country_field`` names the
+  field holding the record's country, and records in other countries are skipped),
+  ``picklist`` (the field's active picklist values from describe), ``stages`` (opportunity stages);
+  ``aliases``: ``{written: allowed}``; ``threshold`` (default 90); ``scorer``: ``ratio`` (default),
+  ``wratio``, ``token_sort_ratio`` or ``partial_ratio``; ``nearest``: how many to name (3).
+Actions: report, task, fix.
+
+Example::
+
+    - id: account-billing-country
+      kind: allowed_values
+      object: Account
+      field: BillingCountry
+      values_from: countries
+      action: fix
+
+passes ``{BillingCountry: Germany}``; fixes ``{BillingCountry: Germny}`` to ``Germany`` and
+``{BillingCountry: USA}`` to ``United States``; fails ``{BillingCountry: Atlantis}`` with
+"BillingCountry 'Atlantis' is not an allowed value; nearest: Albania, Latvia, Malawi".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Literal
+
+from pydantic import Field, PrivateAttr, field_validator, model_validator
+
+from engine.canon import Scorer, Vocabulary
+from engine.model import Action, Context, FieldChange, Record
+from engine.places import (
+    TRADITIONAL_STATE_ABBREVIATIONS,
+    alpha2_of,
+    country_aliases,
+    country_names,
+    country_vocabulary,
+    known_country_code,
+    subdivision_codes,
+)
+from engine.rules.base import FieldsParams, Needs, Violation
+
+KIND = "allowed_values"
+ACTIONS = (Action.REPORT, Action.TASK, Action.FIX)
+FIELD_PARAMS = ("field", "fields", "country_field")
+
+
+class Params(FieldsParams):
+    values: list[str] | None = Field(default=None, min_length=1, description="allowed values")
+    values_from: Literal["countries", "states", "picklist", "stages"] | None = Field(
+        default=None, description="a built-in list of allowed values")
+    aliases: dict[str, str] = Field(default_factory=dict, description="written value -> allowed value")
+    threshold: float = Field(default=90.0, ge=0, le=100, description="lowest fuzzy score fixed")
+    scorer: Scorer = Field(default="ratio", description="rapidfuzz scorer")
+    nearest: int = Field(default=3, ge=1, le=10, description="how many near values to name")
+    country_field: str | None = Field(default=None, description="states: the record's country field")
+    countries: list[str] = Field(default_factory=lambda: ["US", "CA"], min_length=1,
+                                 description="states: ISO alpha-2 codes of countries to check")
+
+    _vocabulary: Vocabulary | None = PrivateAttr(default=None)
+    _by_country: dict[str, Vocabulary] = PrivateAttr(default_factory=dict)
+    _from_context: tuple[object, Vocabulary] | None = PrivateAttr(default=None)
+
+    @field_validator("countries")
+    @classmethod
+    def _iso_codes(cls, codes: list[str]) -> list[str]:
+        unknown = [code for code in codes if not known_country_code(code.upper())]
+        if unknown:
+            raise ValueError(f"unknown ISO country code {unknown[0]!r}; use codes like US, CA")
+        return [code.upper() for code in codes]
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Params:
+        if (self.values is None) == (self.values_from is None):
+            raise ValueError("give either 'values' or 'values_from'")
+        if self.country_field is not None and self.values_from != "states":
+            raise ValueError("'country_field' only applies to values_from: states")
+        if self.values is not None:
+            self._check_aliases(set(self.values), "one of the allowed values")
+        elif self.values_from == "countries":
+            self._check_aliases(set(country_names()), "a country name such as United States")
+        elif self.values_from == "states":
+            codes = {code for country in self.countries for code in subdivision_codes(country)}
+            self._check_aliases(codes, "a state code such as CA")
+        return self
+
+    def _check_aliases(self, allowed: set[str], what: str) -> None:
+        for alias, target in self.aliases.items():
+            if target not in allowed:
+                raise ValueError(f"alias {alias!r} points to {target!r}, which is not {what}")
+
+    def model_post_init(self, context: object) -> None:
+        if self.values is not None:
+            self._vocabulary = self._vocabulary_of(self.values)
+        elif self.values_from == "countries":
+            if self.aliases or self.threshold != 90.0 or self.scorer != "ratio":
+                self._vocabulary = self._vocabulary_of(country_names(), country_aliases())
+            else:
+                self._vocabulary = country_vocabulary()
+
+    def _vocabulary_of(self, values: object, builtin: dict[str, str] | None = None) -> Vocabulary:
+        aliases = {**(builtin or {}), **self.aliases}
+        return Vocabulary(values, aliases, threshold=self.threshold,  # type: ignore[arg-type]
+                          scorer=self.scorer, nearest=self.nearest)
+
+    def vocabulary_for(self, record: Record, ctx: Context) -> Vocabulary | None:
+        if self._vocabulary is not None:
+            return self._vocabulary
+        if self.values_from == "states":
+            return self._states_for(record)
+        return self._from_ctx(ctx)
+
+    def _states_for(self, record: Record) -> Vocabulary | None:
+        if self.country_field is None:
+            return self._states_of(tuple(self.countries))
+        country = record.get(self.country_field)
+        if not isinstance(country, str) or not country.strip():
+            return None
+        canonical = country_vocabulary().match(country).canonical
+        code = alpha2_of(canonical) if canonical else None
+        if code is None or code not in self.countries:
+            return None
+        return self._states_of((code,))
+
+    def _states_of(self, codes: tuple[str, ...]) -> Vocabulary:
+        key = ",".join(codes)
+        vocabulary = self._by_country.get(key)
+        if vocabulary is None:
+            values: set[str] = set()
+            aliases: dict[str, str] = {}
+            for code in codes:
+                names = subdivision_codes(code)
+                values.update(names)
+                aliases.update({name: sub for sub, name in names.items()})
+                aliases.update(TRADITIONAL_STATE_ABBREVIATIONS.get(code, {}))
+            vocabulary = self._vocabulary_of(values, aliases)
+            self._by_country[key] = vocabulary
+        return vocabulary
+
+    def _from_ctx(self, ctx: Context) -> Vocabulary | None:
+        source: object = ctx.stages if self.values_from == "stages" else ctx.fields
+        cached = self._from_context
+        if cached is not None and cached[0] is source:
+            return cached[1]
+        if self.values_from == "stages":
+            values: list[str] = [stage.name for stage in ctx.stages]
+        else:
+            described = ctx.fields.get(self.rule_object, {})
+            info = described.get(self.targets[0])
+            values = list(info.picklist_values) if info else []
+        vocabulary = self._vocabulary_of(values) if values else None
+        if vocabulary is not None:
+            self._from_context = (source, vocabulary)
+        return vocabulary
+
+
+def needs(params: Params) -> Needs:
+    extra = (params.country_field,) if params.country_field else ()
+    return Needs(fields=frozenset((*params.targets, *extra)),
+                 stages=params.values_from == "stages")
+
+
+def check(params: Params, record: Record, ctx: Context) -> Iterator[Violation]:
+    for name in params.targets:
+        value = record.get(name)
+        if type(value) is not str or not value:
+            continue
+        vocabulary = params.vocabulary_for(record, ctx)
+        if vocabulary is None or value in vocabulary.values:
+            continue
+        match = vocabulary.match(value)
+        if match.canonical is not None:
+            yield Violation(
+                field=name,
+                message=f"{name} {value!r} should be {match.canonical!r}",
+                evidence={"value": value, "suggestion": match.canonical, "matched": match.how,
+                          "score": round(match.score, 1)},
+                changes={name: FieldChange(value, match.canonical)},
+            )
+        else:
+            nearest = ", ".join(match.nearest) or "none"
+            yield Violation(
+                field=name,
+                message=f"{name} {value!r} is not an allowed value; nearest: {nearest}",
+                evidence={"value": value, "nearest": list(match.nearest),
+                          "score": round(match.score, 1)},
+            )
