@@ -69,7 +69,7 @@ class RecordShape:
 def make_builder(shape: RecordShape, url_base: str) -> Builder:
     """A function building one record of ``shape`` from a row; ``url_base`` ends in
     ``/sobjects/``."""
-    keys = tuple(s.key for s in shape.slots)
+    keys = ("attributes", *(s.key for s in shape.slots))
     indexes = tuple(s.index for s in shape.slots)
     if len(indexes) == 1:
         only = indexes[0]
@@ -85,6 +85,16 @@ def make_builder(shape: RecordShape, url_base: str) -> Builder:
     type_name = shape.type_name
     by_prefix = shape.type_by_prefix
     url = f"{url_base}{type_name}/"
+    if type_name is not None and len(indexes) == 1 and not converted and not parents:
+        # `Owner.Name`, `Account.Name`: the most common parent shape, built in one literal
+        (key,) = keys[1:]
+        (index,) = indexes
+
+        def build_one(row: tuple[Any, ...]) -> dict[str, Any]:
+            return {"attributes": {"type": type_name, "url": url + row[id_index]},
+                    key: row[index]}
+
+        return build_one
 
     def build(row: tuple[Any, ...]) -> dict[str, Any]:
         record_id = row[id_index]
@@ -93,8 +103,7 @@ def make_builder(shape: RecordShape, url_base: str) -> Builder:
             attributes = {"type": concrete, "url": f"{url_base}{concrete}/{record_id}"}
         else:
             attributes = {"type": type_name, "url": url + record_id}
-        record: dict[str, Any] = {"attributes": attributes}
-        record.update(zip(keys, values(row), strict=True))
+        record: dict[str, Any] = dict(zip(keys, (attributes, *values(row)), strict=True))
         for key, convert in converted:
             record[key] = convert(record[key])
         for key, parent in parents:
