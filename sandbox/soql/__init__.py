@@ -13,6 +13,7 @@ from sandbox.soql.errors import SoqlError
 from sandbox.soql.executor import QueryResult, execute
 from sandbox.soql.nodes import Query
 from sandbox.soql.parser import parse
+from sandbox.soql.shape import field_value
 
 __all__ = ["CompiledQuery", "Query", "QueryResult", "SoqlError", "compile_query", "execute",
-           "parse"]
+           "field_value", "parse"]

@@ -49,6 +49,9 @@ class Plan:
     params: tuple[object, ...]
     shape: RecordShape | None  # None for COUNT()
     children: tuple[ChildPlan, ...] = ()
+    #: the selected fields as describe spells them, parent paths dotted ("Account.Name"),
+    #: in SELECT order; child subqueries are not included
+    field_paths: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +66,15 @@ class CompiledQuery:
 
     def plan(self, include_deleted: bool) -> Plan:
         return self.with_deleted if include_deleted else self.live
+
+    @property
+    def field_paths(self) -> tuple[str, ...]:
+        """Selected fields as describe spells them (``Account.Name``): CSV column headers."""
+        return self.live.field_paths
+
+    @property
+    def has_subqueries(self) -> bool:
+        return bool(self.live.children)
 
 
 def compile_query(soql: str, schema: Schema, *, today: date) -> CompiledQuery:
@@ -122,6 +134,7 @@ class _Compiler:
         columns = _Columns()
         shape = RecordShape(sobject.name, columns.add(Sql(scope.root_column("Id"))))
         children: list[ChildPlan] = []
+        paths: list[str] = []
         for item in query.select:
             if isinstance(item, ChildQuery):
                 plan = self.child(sobject, item)
@@ -132,7 +145,9 @@ class _Compiler:
                 shape.slots.append(Slot(plan.key, shape.id_index, child=True))
             else:
                 assert isinstance(item, FieldPath)
-                self.add_field(scope, columns, shape, item)
+                column = self.add_field(scope, columns, shape, item)
+                paths.append(".".join([*(step.key for step in column.steps),
+                                       column.field.name]))
         where = _prefixed(" WHERE ", self.conditions(scope, query))
         order = self.order_by(scope, query.order_by)
         window = Sql("")
@@ -142,7 +157,7 @@ class _Compiler:
         select = columns.sql()
         whole = join_sql([Sql(f"SELECT {select.text} FROM {scope.from_sql()}", select.params),
                           where, order, window], "")
-        return sobject, Plan(whole.text, whole.params, shape, tuple(children))
+        return sobject, Plan(whole.text, whole.params, shape, tuple(children), tuple(paths))
 
     def count(self, query: Query, scope: Scope) -> Plan:
         extra = next((item for item in query.select[1:]), None) if isinstance(

@@ -113,3 +113,14 @@ def make_builder(shape: RecordShape, url_base: str) -> Builder:
         return record
 
     return build
+
+
+def field_value(record: dict[str, Any], path: str) -> Any:
+    """The value at a dotted path of a shaped record (``Owner.Manager.Email``); None when a
+    parent on the way is null. For flat outputs such as Bulk API CSV."""
+    value: Any = record
+    for key in path.split("."):
+        if value is None:
+            return None
+        value = value[key]
+    return value

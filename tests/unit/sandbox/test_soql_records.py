@@ -11,7 +11,7 @@ import pytest
 
 from sandbox import db
 from sandbox.schema import STANDARD
-from sandbox.soql import QueryResult, compile_query, execute
+from sandbox.soql import QueryResult, compile_query, execute, field_value
 from sandbox.soql import executor as executor_module
 from tests.unit.sandbox.soql_org import TODAY, Org, build_org
 
@@ -315,3 +315,18 @@ def test_identifiers_in_sql_come_from_the_schema_not_the_query(org: Org) -> None
                              today=TODAY)
     assert '"Account"' in compiled.live.sql and '"Name"' in compiled.live.sql
     assert "name" not in compiled.live.sql.replace('"Name"', "")
+
+
+def test_field_paths_name_the_selected_fields_for_flat_outputs(org: Org) -> None:
+    compiled = compile_query("select name, account.name, owner.manager.EMAIL, "
+                             "(select subject from tasks) from opportunity "
+                             "where name like 'Acme%' order by name", STANDARD, today=TODAY)
+    assert compiled.field_paths == ("Name", "Account.Name", "Owner.Manager.Email")
+    assert compiled.has_subqueries
+    records = execute(org.conn, compiled).records
+    assert [[field_value(r, p) for p in compiled.field_paths] for r in records] == [
+        ["Acme Renewal", "Acme Corp", "max@weeder.test"],
+        ["Acme Upsell", "Acme Corp", "max@weeder.test"],
+    ]
+    orphan = run(org, "SELECT Name, Account.Name FROM Opportunity WHERE AccountId = null")
+    assert field_value(orphan.records[0], "Account.Name") is None
