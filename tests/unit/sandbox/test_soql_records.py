@@ -330,3 +330,19 @@ def test_field_paths_name_the_selected_fields_for_flat_outputs(org: Org) -> None
     ]
     orphan = run(org, "SELECT Name, Account.Name FROM Opportunity WHERE AccountId = null")
     assert field_value(orphan.records[0], "Account.Name") is None
+
+
+def test_queries_quoted_by_simple_salesforce_are_understood(org: Org) -> None:
+    from datetime import UTC, datetime
+
+    from simple_salesforce.format import format_soql
+
+    soql = format_soql(
+        "SELECT Id, Name FROM Account WHERE Name IN {names} AND CreatedDate > {since} "
+        "AND Name LIKE '{:like}%' ORDER BY Name ASC, Id ASC",
+        "o'", names=["o'Brien & Sons", "Globex", 'quote " and \\ and \n'],
+        since=datetime(2024, 1, 1, 12, 30, tzinfo=UTC),
+    )
+    assert [r["Name"] for r in run(org, soql).records] == ["o'Brien & Sons"]
+    percent = format_soql("SELECT Name FROM Account WHERE Name LIKE '%{:like}'", "100%_Real")
+    assert [r["Name"] for r in run(org, percent).records] == ["Umbrella 100%_Real"]
