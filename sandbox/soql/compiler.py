@@ -160,11 +160,9 @@ class _Compiler:
         return sobject, Plan(whole.text, whole.params, shape, tuple(children), tuple(paths))
 
     def count(self, query: Query, scope: Scope) -> Plan:
-        extra = next((item for item in query.select[1:]), None) if isinstance(
-            query.select[0], CountAll) else query.select[0]
-        if extra is not None:
-            pos = extra.pos
-            raise self.error(MALFORMED_QUERY, pos,
+        if len(query.select) > 1:
+            counted = next(item for item in query.select if isinstance(item, CountAll))
+            raise self.error(MALFORMED_QUERY, counted.pos,
                              "COUNT() must be the only element in the SELECT list")
         if query.order_by:
             raise self.error(MALFORMED_QUERY, query.order_by[0].field.pos,

@@ -176,6 +176,7 @@ REFUSALS: list[tuple[str, str, str]] = [
     ("SELECT Id FROM Account WHERE Name = :name", "MALFORMED_QUERY", ":name"),
     ("SELECT Id FROM Account WHERE Name NOT LIKE 'a%'", "MALFORMED_QUERY", "NOT"),
     ("SELECT COUNT() FROM Account ORDER BY Name", "MALFORMED_QUERY", "Name"),
+    ("SELECT Name, COUNT() FROM Account", "MALFORMED_QUERY", "COUNT"),
     ("SELECT Id, Name, name FROM Account", "MALFORMED_QUERY", "name FROM"),
     ("SELECT Id FROM Account WHERE Name = 'x' OR Id IN (SELECT AccountId FROM Contact)",
      "MALFORMED_QUERY", "Id IN"),
