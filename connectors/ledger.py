@@ -43,12 +43,14 @@ from connectors.ledger_findings import (
     RuleCounts,
     changes_between,
     finding_record,
+    history,
     record_sightings,
 )
 from connectors.ledger_schema import from_json, to_json
 from connectors.ledger_types import (
     SUCCESSFUL,
     DigestStatus,
+    FindingEvent,
     JournalIntent,
     LedgerError,
     RunInProgress,
@@ -74,6 +76,7 @@ __all__ = [
     "DigestStatus",
     "FindingChanges",
     "FindingDiff",
+    "FindingEvent",
     "JournalIntent",
     "Ledger",
     "LedgerError",
@@ -282,6 +285,9 @@ class Ledger:
         The marks count only once the run finishes with a successful status (before or after
         this call), so a failed run never moves a watermark past records it did not process.
         """
+        for obj, mark in marks.items():
+            if mark.tzinfo is None:
+                raise ValueError(f"the watermark of {obj} is a naive datetime; give it in UTC")
         with self._engine.begin() as conn:
             self._require_run(conn, run_id)
             existing = set(
@@ -362,6 +368,11 @@ class Ledger:
                 select(*RECORD_COLUMNS).where(t.findings.c.fingerprint == fingerprint)
             ).first()
         return None if row is None else finding_record(row)
+
+    def finding_history(self, fingerprint: str) -> list[FindingEvent]:
+        """When a finding was opened, resolved (and why) and reopened, oldest first."""
+        with self._engine.connect() as conn:
+            return history(conn, fingerprint)
 
     def findings_changed_between(self, start: datetime, end: datetime) -> FindingChanges:
         """Findings opened (or reopened) and resolved in ``[start, end)``, as they are now.

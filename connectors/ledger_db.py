@@ -68,7 +68,14 @@ def make_engine(url: URL) -> Engine:
         # One shared connection, or every pooled connection would see its own empty database.
         engine = create_engine(url, poolclass=StaticPool, connect_args={"check_same_thread": False})
     else:
-        Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        folder = Path(database).expanduser().parent
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise LedgerError(
+                f"cannot create the ledger's folder {folder}: {error.strerror}. "
+                f"Set {ENV_URL} to a writable place."
+            ) from None
         # Processes wait up to 30 s for each other's write locks instead of failing at once.
         engine = create_engine(url, connect_args={"timeout": 30})
 

@@ -19,6 +19,7 @@ from sqlalchemy import Connection, bindparam, insert, select, update
 
 from connectors.ledger_db import chunked, executemany
 from connectors.ledger_schema import finding_events, findings, from_json, to_json
+from connectors.ledger_types import FindingEvent
 from engine.model import Action, Finding, FindingRecord, FindingStatus, Severity
 
 _OPEN = FindingStatus.OPEN.value
@@ -267,15 +268,12 @@ def record_sightings(
     not_open = [fp for fp in seen if fp not in open_rows]
     first_seen_of_resolved: dict[str, datetime] = {}
     for chunk in chunked(not_open):
-        first_seen_of_resolved.update(
-            conn.execute(
-                select(findings.c.fingerprint, findings.c.first_seen).where(
-                    findings.c.fingerprint.in_(chunk)
-                )
+        rows = conn.execute(
+            select(findings.c.fingerprint, findings.c.first_seen).where(
+                findings.c.fingerprint.in_(chunk)
             )
-            .tuples()
-            .all()
         )
+        first_seen_of_resolved.update((fp, first_seen) for fp, first_seen in rows)
 
     new: list[tuple[_Sighting, datetime]] = []  # with each one's first_seen
     persisting: list[tuple[_Sighting, datetime]] = []
@@ -429,3 +427,23 @@ def changes_between(conn: Connection, start: datetime, end: datetime) -> Finding
     return FindingChanges(
         new=fetch_records(conn, {*first_opened, *reopened}), resolved=fetch_records(conn, resolved)
     )
+
+
+def history(conn: Connection, fingerprint: str) -> list[FindingEvent]:
+    """A finding's life so far, oldest first; empty for a fingerprint never seen."""
+    opened = conn.execute(
+        select(findings.c.first_seen, findings.c.first_run_id).where(
+            findings.c.fingerprint == fingerprint
+        )
+    ).first()
+    if opened is None:
+        return []
+    later = conn.execute(
+        select(finding_events.c.kind, finding_events.c.at, finding_events.c.run_id,
+               finding_events.c.reason)
+        .where(finding_events.c.fingerprint == fingerprint)
+        .order_by(finding_events.c.id)
+    ).all()
+    return [FindingEvent("opened", opened.first_seen, opened.first_run_id)] + [
+        FindingEvent(kind, at, run_id, reason) for kind, at, run_id, reason in later
+    ]

@@ -70,6 +70,16 @@ class RunRecord:
 
 
 @dataclass(frozen=True, slots=True)
+class FindingEvent:
+    """One step in a finding's life: ``opened``, ``resolved`` or ``reopened``."""
+
+    kind: str
+    at: datetime
+    run_id: str
+    reason: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class JournalIntent:
     """One write about to be sent, for :meth:`connectors.ledger.Ledger.journal_intents`."""
 
