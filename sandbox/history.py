@@ -106,7 +106,7 @@ def opportunity_history_row(before: Mapping[str, Any] | None,
         "ExpectedRevenue": expected,
         "CloseDate": after.get("CloseDate"),
         "Probability": probability,
-        "ForecastCategory": FORECAST_CATEGORY_API_NAMES.get(category, category),
+        "ForecastCategory": FORECAST_CATEGORY_API_NAMES.get(str(category), category),
         "PrevAmount": before.get("Amount") if before is not None else None,
         "PrevCloseDate": before.get("CloseDate") if before is not None else None,
     }

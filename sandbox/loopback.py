@@ -22,7 +22,8 @@ class LoopbackAdapter(HTTPAdapter):
         super().__init__(**kwargs)
         self._netloc = urlsplit(sandbox_url).netloc
 
-    def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:
+    def send(self, request: requests.PreparedRequest,  # type: ignore[override]
+             **kwargs: Any) -> requests.Response:
         parts = urlsplit(request.url or "")
         request.url = urlunsplit(("http", self._netloc, parts.path, parts.query, ""))
         return super().send(request, **kwargs)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
@@ -109,7 +110,7 @@ def collection_create(call: Call) -> Reply:
         new_id = call.org.store.create(call.actor, object_name, record)
         return {"id": new_id, "success": True, "errors": []}
 
-    items: list[Item] = [(None, lambda r=record: create(r)) for record in records]
+    items: list[Item] = [(None, partial(create, record)) for record in records]
     return Reply(body=run_items(call, items, all_or_none))
 
 
@@ -133,10 +134,10 @@ def collection_update(call: Call) -> Reply:
     for record in records:
         raw = _key(record, "id")
         if raw is None:
-            items.append((None, lambda: _missing_id()))
+            items.append((None, _missing_id))
             continue
         record_id = normalise(str(raw))
-        items.append((record_id or str(raw), lambda r=record, i=record_id: update(r, i)))
+        items.append((record_id or str(raw), partial(update, record, record_id)))
     return Reply(body=run_items(call, items, all_or_none))
 
 
@@ -167,7 +168,7 @@ def collection_upsert(call: Call) -> Reply:
                 f"external id field: {many.ids}", [key.name]) from None
         return {"id": result.id, "success": True, "errors": [], "created": result.created}
 
-    items: list[Item] = [(None, lambda r=record: upsert(r)) for record in records]
+    items: list[Item] = [(None, partial(upsert, record)) for record in records]
     return Reply(body=run_items(call, items, all_or_none))
 
 
@@ -183,7 +184,7 @@ def collection_delete(call: Call) -> Reply:
         call.org.store.delete(call.actor, record_id)
         return {"id": record_id, "success": True, "errors": []}
 
-    items: list[Item] = [(normalise(raw.strip()) or raw, lambda r=raw: delete(r)) for raw in ids]
+    items: list[Item] = [(normalise(raw.strip()) or raw, partial(delete, raw)) for raw in ids]
     return Reply(body=run_items(call, items, all_or_none))
 
 
@@ -200,12 +201,16 @@ def _retrieve(call: Call, ids: list[str], field_names: list[str] | None) -> Repl
                 raise SalesforceError.one(400, "INVALID_FIELD", f"No such column '{name}' on "
                                           f"entity '{sobject.name}'.")
             fields.append(found)
+        if not any(f.name == "Id" for f in fields):
+            fields.append(sobject.field("Id"))  # type: ignore[arg-type]
     records: list[dict[str, Any] | None] = []
     for raw in ids:
         record_id = normalise(raw.strip())
         row = store.fetch(sobject, record_id) if record_id else None
-        live = row is not None and not row.get("IsDeleted")
-        records.append(record_json(sobject, row, call.version, fields) if live else None)
+        if row is None or row.get("IsDeleted"):
+            records.append(None)
+        else:
+            records.append(record_json(sobject, row, call.version, fields))
     return Reply(body=records)
 
 

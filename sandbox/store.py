@@ -448,7 +448,7 @@ class Store:
 
 def _default(found: Field) -> Any:
     if found.default is not None:
-        return int(found.default) if found.type == "boolean" else found.default
+        return int(bool(found.default)) if found.type == "boolean" else found.default
     return 0 if found.type == "boolean" else None
 
 

@@ -17,7 +17,7 @@ from simple_salesforce.exceptions import SalesforceExpiredSession
 from sandbox.loopback import loopback_session
 from sandbox.server import RunningSandbox, start_sandbox
 
-from .conftest import ADMIN, PASSWORD, REP, Team, build_team, login
+from .conftest import ADMIN, PASSWORD, REP, Team, login
 
 CLIENT_ID, CLIENT_SECRET = "weeder-sandbox", "weeder"
 
@@ -48,8 +48,8 @@ def sandbox(team_db: tuple[Path, Team], keys: tuple[bytes, bytes],
 
 
 def _whoami(sf: Salesforce) -> str:
-    return sf.query("SELECT Username FROM User WHERE Id = '%s'" % _user_id(sf))["records"][0][
-        "Username"]
+    user_id = _user_id(sf)
+    return sf.query(f"SELECT Username FROM User WHERE Id = '{user_id}'")["records"][0]["Username"]
 
 
 def _user_id(sf: Salesforce) -> str:
