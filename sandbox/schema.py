@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from types import MappingProxyType
+from typing import Any
 
 TEXT_TYPES = frozenset(
     {"id", "reference", "string", "textarea", "picklist", "multipicklist", "email", "phone",
@@ -118,31 +119,31 @@ def _id() -> Field:
     return Field("Id", "id", "Record ID", 18, nillable=False, createable=False, updateable=False)
 
 
-def text(name: str, label: str = "", length: int = 255, **kw: object) -> Field:
-    return Field(name, "string", label or name, length, **kw)  # type: ignore[arg-type]
+def text(name: str, label: str = "", length: int = 255, **kw: Any) -> Field:
+    return Field(name, "string", label or name, length, **kw)
 
 
-def area(name: str, label: str = "", length: int = 32000, **kw: object) -> Field:
-    return Field(name, "textarea", label or name, length, **kw)  # type: ignore[arg-type]
+def area(name: str, label: str = "", length: int = 32000, **kw: Any) -> Field:
+    return Field(name, "textarea", label or name, length, **kw)
 
 
-def typed(name: str, kind: str, label: str = "", **kw: object) -> Field:
-    return Field(name, kind, label or name, **kw)  # type: ignore[arg-type]
+def typed(name: str, kind: str, label: str = "", **kw: Any) -> Field:
+    return Field(name, kind, label or name, **kw)
 
 
-def pick(name: str, values: Iterable[str], label: str = "", **kw: object) -> Field:
-    return Field(name, "picklist", label or name, 255, picklist=tuple(values), **kw)  # type: ignore[arg-type]
+def pick(name: str, values: Iterable[str], label: str = "", **kw: Any) -> Field:
+    return Field(name, "picklist", label or name, 255, picklist=tuple(values), **kw)
 
 
 def ref(name: str, to: str | tuple[str, ...], relationship: str, child: str | None = None,
-        label: str = "", **kw: object) -> Field:
+        label: str = "", **kw: Any) -> Field:
     targets = (to,) if isinstance(to, str) else to
-    return Field(name, "reference", label or name, 18, reference_to=targets,  # type: ignore[arg-type]
+    return Field(name, "reference", label or name, 18, reference_to=targets,
                  relationship_name=relationship, child_relationship=child, **kw)
 
 
-def flag(name: str, label: str = "", default: bool = False, **kw: object) -> Field:
-    return Field(name, "boolean", label or name, nillable=False, default=default, **kw)  # type: ignore[arg-type]
+def flag(name: str, label: str = "", default: bool = False, **kw: Any) -> Field:
+    return Field(name, "boolean", label or name, nillable=False, default=default, **kw)
 
 
 def _system(owner: bool = True) -> tuple[Field, ...]:
