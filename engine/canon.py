@@ -2,8 +2,11 @@
 
 ``"United States"`` is exact; ``"USA"`` is an alias; ``"united states."`` matches once case and
 punctuation are set aside; ``"Untied States"`` matches fuzzily (rapidfuzz) when its score reaches
-the threshold. Below the threshold there is no match, only the nearest candidates to name in a
-finding. Results are cached per distinct value: real data repeats a few values many times.
+the threshold, and ``"Frnace"`` when it is one typing slip (a letter missing, extra or wrong, or
+two letters swapped) from exactly one allowed value. Otherwise there is no match, only the
+nearest candidates to name in a finding. Short keys (codes such as ``US``, ``NY``) only ever
+match exactly: fuzzy matching on two letters guesses. Results are cached per distinct value:
+real data repeats a few values many times.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from rapidfuzz import fuzz, process
+from rapidfuzz.distance import DamerauLevenshtein
 
 Scorer = Literal["ratio", "wratio", "token_sort_ratio", "partial_ratio"]
 _SCORERS = {"ratio": fuzz.ratio, "wratio": fuzz.WRatio, "token_sort_ratio": fuzz.token_sort_ratio,
@@ -21,6 +25,10 @@ _SCORERS = {"ratio": fuzz.ratio, "wratio": fuzz.WRatio, "token_sort_ratio": fuzz
 _DROPPED = re.compile(r"[.'’]")
 _SPACED = re.compile(r"[\s,;:/()&_-]+")
 _CACHE_LIMIT = 50_000
+#: keys shorter than this match exactly or not at all
+FUZZY_MIN_LENGTH = 4
+#: values shorter than this are not repaired by the one-slip rule
+SLIP_MIN_LENGTH = 5
 
 
 def match_key(text: str) -> str:
@@ -42,10 +50,12 @@ class Vocabulary:
     """Allowed values plus aliases (alias -> allowed value), matched as described above."""
 
     def __init__(self, values: Iterable[str], aliases: Mapping[str, str] | None = None, *,
-                 threshold: float = 90.0, scorer: Scorer = "ratio", nearest: int = 3) -> None:
+                 threshold: float = 90.0, scorer: Scorer = "ratio", nearest: int = 3,
+                 max_edits: int = 1) -> None:
         self.values = frozenset(values)
         self.threshold = threshold
         self.nearest = nearest
+        self.max_edits = max_edits
         self._scorer = _SCORERS[scorer]
         self._by_key: dict[str, str] = {}
         self._alias_keys: set[str] = set()
@@ -56,7 +66,7 @@ class Vocabulary:
             key = match_key(value)
             self._by_key[key] = value  # a value's own spelling beats an alias with the same key
             self._alias_keys.discard(key)
-        self._keys = list(self._by_key)
+        self._keys = [key for key in self._by_key if len(key) >= FUZZY_MIN_LENGTH]
         self._cache: dict[str, Match] = {}
 
     def __contains__(self, value: object) -> bool:
@@ -79,15 +89,29 @@ class Vocabulary:
         if canonical is not None:
             how: Literal["alias", "normalised"] = "alias" if key in self._alias_keys else "normalised"
             return Match(value, canonical, how, 100.0)
+        if len(key) < FUZZY_MIN_LENGTH:
+            return Match(value, None, "none", 0.0)
         candidates = process.extract(key, self._keys, scorer=self._scorer,
-                                     limit=max(self.nearest * 3, 5)) if key else []
+                                     limit=max(self.nearest * 3, 5))
         nearest: list[str] = []
         for candidate_key, _score, _index in candidates:
             canonical_value = self._by_key[candidate_key]
             if canonical_value not in nearest:
                 nearest.append(canonical_value)
-        best_score = candidates[0][1] if candidates else 0.0
-        if candidates and best_score >= self.threshold:
-            return Match(value, self._by_key[candidates[0][0]], "fuzzy", best_score,
-                         tuple(nearest[: self.nearest]))
-        return Match(value, None, "none", best_score, tuple(nearest[: self.nearest]))
+        shown = tuple(nearest[: self.nearest])
+        if candidates and candidates[0][1] >= self.threshold:
+            return Match(value, self._by_key[candidates[0][0]], "fuzzy", candidates[0][1], shown)
+        slip = self._one_slip(key)
+        if slip is not None:
+            return Match(value, slip, "fuzzy", fuzz.ratio(key, match_key(slip)), shown)
+        best = candidates[0][1] if candidates else 0.0
+        return Match(value, None, "none", best, shown)
+
+    def _one_slip(self, key: str) -> str | None:
+        """The one allowed value within ``max_edits`` Damerau-Levenshtein edits, if unique."""
+        if self.max_edits < 1 or len(key) < SLIP_MIN_LENGTH:
+            return None
+        close = process.extract(key, self._keys, scorer=DamerauLevenshtein.distance,
+                                score_cutoff=self.max_edits, limit=None)
+        targets = {self._by_key[candidate] for candidate, _distance, _index in close}
+        return targets.pop() if len(targets) == 1 else None

@@ -121,12 +121,16 @@ def user_grants(ctx: Context, user_id: str | None) -> frozenset[str] | None:
 
 
 def permission_set_grants(permission_set: Record) -> tuple[frozenset[str], str]:
-    """Names a PermissionSet record stands for (its own, its profile's) and how to call it."""
-    names = {str(permission_set[key]) for key in ("Name", "Label") if permission_set.get(key)}
+    """Names a PermissionSet record stands for, and how to call it in a message.
+
+    A profile's own permission set stands for the profile (its Name and Label are generated in
+    real orgs); any other permission set for its Name and its Label.
+    """
     profile = permission_set.get("Profile")
-    profile_label = profile.get("Name") if isinstance(profile, Mapping) else None
-    if permission_set.get("IsOwnedByProfile") and isinstance(profile_label, str):
-        names.add(profile_label)
-        return folded(names), f"profile {profile_label!r}"
+    profile_name = profile.get("Name") if isinstance(profile, Mapping) else None
+    if permission_set.get("IsOwnedByProfile"):
+        name = profile_name or permission_set.get("Label")
+        return folded([name] if isinstance(name, str) else []), f"profile {name!r}"
+    names = [str(permission_set[key]) for key in ("Name", "Label") if permission_set.get(key)]
     label = permission_set.get("Label") or permission_set.get("Name") or permission_set.get("Id")
     return folded(names), f"permission set {label!r}"

@@ -2,8 +2,10 @@
 
 A value that is not allowed is looked up, in order: as an alias (``USA`` -> ``United States``),
 with case and punctuation set aside (``u.s.a`` / ``N.Y.`` -> ``NY``), then fuzzily with rapidfuzz.
-A match scoring at least ``threshold`` (0-100) becomes a fix; anything weaker becomes a finding
-that names the nearest allowed values, and nothing is written.
+A match scoring at least ``threshold`` (0-100), or a single typing slip away from exactly one
+allowed value (``Frnace`` -> ``France``; ``max_edits``), becomes a fix; anything weaker becomes a
+finding that names the nearest allowed values, and nothing is written. Codes of two or three
+letters are only ever matched exactly.
 
 Keys:
   ``field``/``fields``;
@@ -13,7 +15,8 @@ Keys:
   field holding the record's country, and records in other countries are skipped),
   ``picklist`` (the field's active picklist values from describe), ``stages`` (opportunity stages);
   ``aliases``: ``{written: allowed}``; ``threshold`` (default 90); ``scorer``: ``ratio`` (default),
-  ``wratio``, ``token_sort_ratio`` or ``partial_ratio``; ``nearest``: how many to name (3).
+  ``wratio``, ``token_sort_ratio`` or ``partial_ratio``; ``max_edits`` (default 1, 0 turns the
+  slip rule off); ``nearest``: how many to name (3).
 Actions: report, task, fix.
 
 Example::
@@ -63,6 +66,8 @@ class Params(FieldsParams):
     threshold: float = Field(default=90.0, ge=0, le=100, description="lowest fuzzy score fixed")
     scorer: Scorer = Field(default="ratio", description="rapidfuzz scorer")
     nearest: int = Field(default=3, ge=1, le=10, description="how many near values to name")
+    max_edits: int = Field(default=1, ge=0, le=2,
+                           description="typing slips repaired below the threshold (0: none)")
     country_field: str | None = Field(default=None, description="states: the record's country field")
     countries: list[str] = Field(default_factory=lambda: ["US", "CA"], min_length=1,
                                  description="states: ISO alpha-2 codes of countries to check")
@@ -103,7 +108,8 @@ class Params(FieldsParams):
         if self.values is not None:
             self._vocabulary = self._vocabulary_of(self.values)
         elif self.values_from == "countries":
-            if self.aliases or self.threshold != 90.0 or self.scorer != "ratio":
+            if self.aliases or self.threshold != 90.0 or self.scorer != "ratio" \
+                    or self.max_edits != 1:
                 self._vocabulary = self._vocabulary_of(country_names(), country_aliases())
             else:
                 self._vocabulary = country_vocabulary()
@@ -111,7 +117,7 @@ class Params(FieldsParams):
     def _vocabulary_of(self, values: object, builtin: dict[str, str] | None = None) -> Vocabulary:
         aliases = {**(builtin or {}), **self.aliases}
         return Vocabulary(values, aliases, threshold=self.threshold,  # type: ignore[arg-type]
-                          scorer=self.scorer, nearest=self.nearest)
+                          scorer=self.scorer, nearest=self.nearest, max_edits=self.max_edits)
 
     def vocabulary_for(self, record: Record, ctx: Context) -> Vocabulary | None:
         if self._vocabulary is not None:
