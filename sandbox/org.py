@@ -77,7 +77,7 @@ def open_org(db_path: str | Path, settings: OrgSettings) -> Org:
         auth=Authenticator(conn, settings.auth, sessions),
         usage=ApiUsage(conn, daily_max=settings.daily_api_max),
         faults=FaultInjector(settings.fault_rate, settings.fault_seed),
-        cursors=Cursors(),
+        cursors=Cursors(max_records=1_000_000),
         jobs=BulkJobs(),
         router=Router(all_routes()),
     )

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import Any
+
 from sandbox.auth import ORG_ID
 from sandbox.cursors import batch_size, page
 from sandbox.describe import describe_global, describe_object
@@ -37,7 +40,7 @@ def _query(call: Call, *, include_deleted: bool) -> Reply:
     run = run_query(call.org, soql, include_deleted=include_deleted, version=call.version)
     if run.is_count:
         return Reply(body={"totalSize": run.total, "done": True, "records": []})
-    records = [dumps(record) for record in run.records]
+    records = _serialised(run.records)
     total = max(run.total, len(records))
     batch = batch_size(call.header("sforce-query-options"))
     if len(records) <= batch:
@@ -46,6 +49,16 @@ def _query(call: Call, *, include_deleted: bool) -> Reply:
     kind = "queryAll" if include_deleted else "query"
     next_url = call.url(f"/{kind}/{cursor.id}-{batch}")
     return Reply(body=page(total, records[:batch], next_url))
+
+
+def _serialised(records: Iterable[dict[str, Any]]) -> list[bytes]:
+    """One JSON document per record. A list is converted in place, so each record's dict is
+    freed as soon as it is encoded (a million-record result never exists twice)."""
+    if not isinstance(records, list):
+        return [dumps(record) for record in records]
+    for index, record in enumerate(records):
+        records[index] = dumps(record)
+    return records  # type: ignore[return-value]
 
 
 def query(call: Call) -> Reply:

@@ -20,7 +20,7 @@ import time
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
-from types import TracebackType
+from types import FrameType, TracebackType
 
 from engine.errors import WeederError
 
@@ -66,15 +66,35 @@ def serve(db: str | Path, *, host: str = "127.0.0.1", port: int = 8765,
     app = create_app(db_path, settings)
     bound = sock.getsockname()[1]
     shown_host = f"[{host}]" if ":" in host else host
-    print(f"{LISTENING}http://{shown_host}:{bound} (db {db_path}, login {admin_username})",
-          flush=True)
+    ready_line = f"{LISTENING}http://{shown_host}:{bound} (db {db_path}, login {admin_username})"
     config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off",
                             timeout_graceful_shutdown=5)
     try:
-        uvicorn.Server(config).run(sockets=[sock])
+        _server_class(ready_line)(config).run(sockets=[sock])
     finally:
         app.state.org.close()
         sock.close()
+
+
+def _server_class(ready_line: str) -> type:
+    import uvicorn
+
+    class QuietServer(uvicorn.Server):
+        """Says it is listening once it is, and shuts down on SIGTERM/SIGINT and returns,
+        instead of re-raising the signal after the graceful shutdown (which would end the
+        process with a KeyboardInterrupt traceback and skip closing the database)."""
+
+        async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+            await super().startup(sockets=sockets)
+            print(ready_line, flush=True)
+
+        def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+            if self.should_exit and sig == signal.SIGINT:
+                self.force_exit = True
+            else:
+                self.should_exit = True
+
+    return QuietServer
 
 
 @dataclass
@@ -177,6 +197,8 @@ def main(argv: list[str] | None = None) -> int:
     except WeederError as problem:
         print(f"error: {problem}", file=sys.stderr)
         return problem.exit_code
+    except KeyboardInterrupt:  # interrupted while starting, before the server took signals
+        return 130
     return 0
 
 
