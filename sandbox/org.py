@@ -49,6 +49,7 @@ class Org:
     jobs: BulkJobs
     router: Router
     describe_cache: dict[tuple[str, str], bytes] = field(default_factory=dict)
+    started: datetime = field(default_factory=lambda: datetime.now(UTC))
 
     def actor(self, user_id: str) -> Actor:
         return load_actor(self.conn, user_id) or Actor(user_id)

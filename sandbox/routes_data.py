@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import UTC
+from email.utils import parsedate_to_datetime
 from typing import Any
 
 from sandbox.auth import ORG_ID
@@ -95,11 +97,26 @@ def sobjects(call: Call) -> Reply:
     return Reply(body=cache[key])
 
 
+def _unchanged_since(call: Call) -> bool:
+    """``If-Modified-Since`` on describe: the schema is fixed while the server runs."""
+    value = call.header("if-modified-since")
+    if value is None:
+        return False
+    try:
+        since = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return False
+    since = since if since.tzinfo else since.replace(tzinfo=UTC)
+    return call.org.started.replace(microsecond=0) <= since
+
+
 def describe(call: Call) -> Reply:
     store = call.org.store
     sobject = store.schema.object(call.params["sobject"])
     if sobject is None:
         raise SalesforceError.one(404, "NOT_FOUND", "The requested resource does not exist")
+    if _unchanged_since(call):
+        return Reply(304)
     stages = [s.name for s in store.stages().values() if s.is_active]
     return Reply(body=describe_object(store.schema, sobject, call.version, stages))
 
