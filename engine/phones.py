@@ -13,7 +13,6 @@ from functools import lru_cache
 import phonenumbers
 from phonenumbers import COUNTRY_CODE_TO_REGION_CODE, PhoneMetadata, PhoneNumberFormat
 
-_E164 = re.compile(r"\+[1-9][0-9]{6,14}")
 
 
 @lru_cache(maxsize=1)
@@ -32,16 +31,19 @@ def _national_lengths() -> dict[str, frozenset[int]]:
     return lengths
 
 
+@lru_cache(maxsize=1)
+def _possible_e164() -> re.Pattern[str]:
+    """One pattern for every calling code and its possible national lengths: a single match."""
+    branches = []
+    for code, lengths in sorted(_national_lengths().items()):
+        sizes = "|".join(f"[0-9]{{{size}}}" for size in sorted(lengths))
+        branches.append(f"{code}(?:{sizes})")
+    return re.compile(r"\+(?:" + "|".join(branches) + ")")
+
+
 def looks_e164(text: str) -> bool:
     """Already in E.164 with a known country code and a possible length."""
-    if _E164.fullmatch(text) is None:
-        return False
-    lengths = _national_lengths()
-    for size in (1, 2, 3):
-        possible = lengths.get(text[1 : 1 + size])
-        if possible is not None:
-            return len(text) - 1 - size in possible
-    return False
+    return _possible_e164().fullmatch(text) is not None
 
 
 @lru_cache(maxsize=65536)

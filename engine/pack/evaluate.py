@@ -48,17 +48,25 @@ def evaluate(pack: Pack, records_by_object: Mapping[str, Iterable[Record]],
         rules = pack.for_object(obj)
         if not rules:
             continue
-        compiled = [(rule, rule.applies, rule.kind.check, rule.params) for rule in rules]
+        # Rules without a `when` skip the test entirely: this loop runs records x rules times.
+        always = [(rule.kind.check, rule.params, rule) for rule in rules if rule.applies is None]
+        sometimes = [(rule.applies, rule.kind.check, rule.params, rule) for rule in rules
+                     if rule.applies is not None]
         count = 0
         for record in records:
             count += 1
-            for rule, applies, check, params in compiled:
+            for check, params, rule in always:
                 try:
-                    if applies is not None and not applies(record, ctx):
-                        continue
                     for violation in check(params, record, ctx):
                         _emit(result, rule, record, violation, ctx)
                 except Exception as error:  # one odd record must not stop the audit
+                    _failed(result, rule, record, error)
+            for applies, check, params, rule in sometimes:
+                try:
+                    if applies(record, ctx):
+                        for violation in check(params, record, ctx):
+                            _emit(result, rule, record, violation, ctx)
+                except Exception as error:
                     _failed(result, rule, record, error)
         result.checked[obj] = result.checked.get(obj, 0) + count
     return result

@@ -35,10 +35,11 @@ passes ``{BillingCountry: Germany}``; fixes ``{BillingCountry: Germny}`` to ``Ge
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Mapping
+from functools import cached_property
 from typing import Literal
 
-from pydantic import Field, PrivateAttr, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from engine.canon import Scorer, Vocabulary
 from engine.model import Action, Context, FieldChange, Record
@@ -72,10 +73,6 @@ class Params(FieldsParams):
     countries: list[str] = Field(default_factory=lambda: ["US", "CA"], min_length=1,
                                  description="states: ISO alpha-2 codes of countries to check")
 
-    _vocabulary: Vocabulary | None = PrivateAttr(default=None)
-    _by_country: dict[str, Vocabulary] = PrivateAttr(default_factory=dict)
-    _from_context: tuple[object, Vocabulary] | None = PrivateAttr(default=None)
-
     @field_validator("countries")
     @classmethod
     def _iso_codes(cls, codes: list[str]) -> list[str]:
@@ -104,32 +101,51 @@ class Params(FieldsParams):
             if target not in allowed:
                 raise ValueError(f"alias {alias!r} points to {target!r}, which is not {what}")
 
-    def model_post_init(self, context: object) -> None:
+    @cached_property
+    def fixed_vocabulary(self) -> Vocabulary | None:
+        """The vocabulary when it does not depend on the record or the context."""
         if self.values is not None:
-            self._vocabulary = self._vocabulary_of(self.values)
-        elif self.values_from == "countries":
-            if self.aliases or self.threshold != 90.0 or self.scorer != "ratio" \
-                    or self.max_edits != 1:
-                self._vocabulary = self._vocabulary_of(country_names(), country_aliases())
-            else:
-                self._vocabulary = country_vocabulary()
+            return self._vocabulary_of(self.values)
+        if self.values_from != "countries":
+            return None
+        if self.aliases or self.threshold != 90.0 or self.scorer != "ratio" or self.max_edits != 1:
+            return self._vocabulary_of(country_names(), country_aliases())
+        return country_vocabulary()
 
-    def _vocabulary_of(self, values: object, builtin: dict[str, str] | None = None) -> Vocabulary:
+    @cached_property
+    def states_by_country_value(self) -> dict[object, Vocabulary | None]:
+        """Country field value as written -> the state vocabulary to use (memo per value)."""
+        return {}
+
+    @cached_property
+    def states_by_codes(self) -> dict[tuple[str, ...], Vocabulary]:
+        return {}
+
+    @cached_property
+    def context_memo(self) -> list[tuple[object, Vocabulary | None]]:
+        """The vocabulary built from the last context seen (picklist or stages)."""
+        return [(None, None)]
+
+    def _vocabulary_of(self, values: Iterable[str],
+                       builtin: Mapping[str, str] | None = None) -> Vocabulary:
         aliases = {**(builtin or {}), **self.aliases}
-        return Vocabulary(values, aliases, threshold=self.threshold,  # type: ignore[arg-type]
-                          scorer=self.scorer, nearest=self.nearest, max_edits=self.max_edits)
+        return Vocabulary(values, aliases, threshold=self.threshold, scorer=self.scorer,
+                          nearest=self.nearest, max_edits=self.max_edits)
 
     def vocabulary_for(self, record: Record, ctx: Context) -> Vocabulary | None:
-        if self._vocabulary is not None:
-            return self._vocabulary
         if self.values_from == "states":
-            return self._states_for(record)
+            if self.country_field is None:
+                return self._states_of(tuple(self.countries))
+            country = record.get(self.country_field)
+            memo = self.states_by_country_value
+            if country not in memo:
+                if len(memo) > 10_000:
+                    memo.clear()
+                memo[country] = self._states_in(country)
+            return memo[country]
         return self._from_ctx(ctx)
 
-    def _states_for(self, record: Record) -> Vocabulary | None:
-        if self.country_field is None:
-            return self._states_of(tuple(self.countries))
-        country = record.get(self.country_field)
+    def _states_in(self, country: object) -> Vocabulary | None:
         if not isinstance(country, str) or not country.strip():
             return None
         canonical = country_vocabulary().match(country).canonical
@@ -139,8 +155,7 @@ class Params(FieldsParams):
         return self._states_of((code,))
 
     def _states_of(self, codes: tuple[str, ...]) -> Vocabulary:
-        key = ",".join(codes)
-        vocabulary = self._by_country.get(key)
+        vocabulary = self.states_by_codes.get(codes)
         if vocabulary is None:
             values: set[str] = set()
             aliases: dict[str, str] = {}
@@ -150,23 +165,21 @@ class Params(FieldsParams):
                 aliases.update({name: sub for sub, name in names.items()})
                 aliases.update(TRADITIONAL_STATE_ABBREVIATIONS.get(code, {}))
             vocabulary = self._vocabulary_of(values, aliases)
-            self._by_country[key] = vocabulary
+            self.states_by_codes[codes] = vocabulary
         return vocabulary
 
     def _from_ctx(self, ctx: Context) -> Vocabulary | None:
         source: object = ctx.stages if self.values_from == "stages" else ctx.fields
-        cached = self._from_context
-        if cached is not None and cached[0] is source:
-            return cached[1]
+        cached_source, cached = self.context_memo[0]
+        if cached_source is source:
+            return cached
         if self.values_from == "stages":
             values: list[str] = [stage.name for stage in ctx.stages]
         else:
-            described = ctx.fields.get(self.rule_object, {})
-            info = described.get(self.targets[0])
+            info = ctx.fields.get(self.rule_object, {}).get(self.targets[0])
             values = list(info.picklist_values) if info else []
         vocabulary = self._vocabulary_of(values) if values else None
-        if vocabulary is not None:
-            self._from_context = (source, vocabulary)
+        self.context_memo[0] = (source, vocabulary)
         return vocabulary
 
 
@@ -177,11 +190,12 @@ def needs(params: Params) -> Needs:
 
 
 def check(params: Params, record: Record, ctx: Context) -> Iterator[Violation]:
+    fixed = params.fixed_vocabulary
     for name in params.targets:
         value = record.get(name)
         if type(value) is not str or not value:
             continue
-        vocabulary = params.vocabulary_for(record, ctx)
+        vocabulary = fixed if fixed is not None else params.vocabulary_for(record, ctx)
         if vocabulary is None or value in vocabulary.values:
             continue
         match = vocabulary.match(value)

@@ -28,8 +28,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from functools import cached_property
 
-from pydantic import Field, PrivateAttr, model_validator
+from pydantic import Field, model_validator
 
 from engine.conditions import (
     Condition,
@@ -42,7 +44,7 @@ from engine.conditions import (
 )
 from engine.fieldpath import compile_getter, path_resolver, record_fields
 from engine.located import Problem
-from engine.model import Action, Context, Record
+from engine.model import Action, Context, FieldInfo, Record
 from engine.rules.base import Needs, ParamsBase, Violation
 from engine.sfschema import Schema
 from engine.values import display
@@ -60,62 +62,79 @@ class Params(ParamsBase):
     forbid: ConditionData = Field(default=None, description="a condition that must not hold")
     message: str | None = Field(default=None, description="finding text; {Field} is replaced")
 
-    _condition: Condition | None = PrivateAttr(default=None)
-    _described: str = PrivateAttr(default="")
-    _holds: Callable[[Record, Context], bool] = PrivateAttr()
-    _placeholders: tuple[tuple[str, Callable[[Record, Context], object]], ...] = PrivateAttr(())
-
     @model_validator(mode="after")
     def _one_condition(self) -> Params:
         if (self.require is None) == (self.forbid is None):
             raise ValueError("give either 'require' or 'forbid'")
         return self
 
+    @property
+    def condition_data(self) -> object:
+        return self.require if self.require is not None else self.forbid
+
+    @cached_property
+    def compiled(self) -> _Compiled:
+        """The condition and message placeholders, compiled (checked by :func:`prepare`)."""
+        condition, _ = parse_condition(self.condition_data, (), _checked_already)
+        if condition is None:
+            raise ValueError(f"consistency condition was not checked: {self.condition_data!r}")
+        placeholders = tuple((path, compile_getter(path))
+                             for path in _PLACEHOLDER.findall(self.message or ""))
+        return _Compiled(condition, compile_condition(condition), describe(condition),
+                         placeholders, self.require is not None)
+
+
+@dataclass(frozen=True, slots=True)
+class _Compiled:
+    condition: Condition
+    holds: Callable[[Record, Context], bool]
+    described: str
+    placeholders: tuple[tuple[str, Callable[[Record, Context], object]], ...]
+    required: bool
+
+
+def _checked_already(path: str) -> FieldInfo:
+    # prepare() resolved every path against the schema; compiling needs no second look.
+    return FieldInfo(name=path, type="anytype")
+
 
 def prepare(params: Params, obj: str, schema: Schema) -> Iterator[Problem]:
     key = "require" if params.require is not None else "forbid"
     resolve = path_resolver(schema, obj)
-    condition, problems = parse_condition(getattr(params, key), (key,), resolve)
+    _, problems = parse_condition(params.condition_data, (key,), resolve)
     yield from problems
-    placeholders = []
     for path in _PLACEHOLDER.findall(params.message or ""):
         found = resolve(path)
         if isinstance(found, str):
             yield Problem(("message",), f"placeholder {{{path}}}: {found}")
-        else:
-            placeholders.append((path, compile_getter(path)))
-    if condition is not None:
-        params._condition = condition
-        params._described = describe(condition)
-        params._holds = compile_condition(condition)
-    params._placeholders = tuple(placeholders)
 
 
 def needs(params: Params) -> Needs:
+    compiled = params.compiled
     paths = set(record_fields(params.field))
-    if params._condition is not None:
-        paths.update(condition_paths(params._condition))
-    for path, _ in params._placeholders:
+    paths.update(condition_paths(compiled.condition))
+    for path, _ in compiled.placeholders:
         paths.update(record_fields(path))
-    stages = (params._condition is not None and uses_stages(params._condition)) or any(
-        path.startswith("$stage.") for path, _ in params._placeholders)
+    stages = uses_stages(compiled.condition) or any(
+        path.startswith("$stage.") for path, _ in compiled.placeholders)
     return Needs(fields=frozenset(paths), stages=stages)
 
 
 def check(params: Params, record: Record, ctx: Context) -> Iterator[Violation]:
-    holds = params._holds(record, ctx)
-    if holds is (params.require is not None):
+    compiled = params.compiled
+    if compiled.holds(record, ctx) is compiled.required:
         return
     value = record.get(params.field)
-    yield Violation(field=params.field, message=_message(params, record, ctx, value),
+    yield Violation(field=params.field, message=_message(params, compiled, record, ctx, value),
                     evidence={"value": value})
 
 
-def _message(params: Params, record: Record, ctx: Context, value: object) -> str:
+def _message(params: Params, compiled: _Compiled, record: Record, ctx: Context,
+             value: object) -> str:
     if params.message is None:
-        wording = "expected" if params.require is not None else "must not have"
-        return f"{params.field} is {display(value)}; {wording}: {params._described}"
-    values = {path: get(record, ctx) for path, get in params._placeholders}
+        wording = "expected" if compiled.required else "must not have"
+        return f"{params.field} is {display(value)}; {wording}: {compiled.described}"
+    values = {path: get(record, ctx) for path, get in compiled.placeholders}
     return _PLACEHOLDER.sub(lambda found: _shown(values.get(found.group(1))), params.message)
 
 

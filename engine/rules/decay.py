@@ -28,8 +28,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import date
+from functools import cached_property
 
-from pydantic import Field, PrivateAttr, model_validator
+from pydantic import Field, model_validator
 
 from engine.located import Problem
 from engine.model import Action, Context, Record
@@ -50,21 +51,24 @@ class Params(ParamsBase):
     months: int | None = Field(default=None, ge=1, description="stale after this many months")
     fallback_field: str | None = Field(default=None, description="date used when field is empty")
 
-    _threshold: tuple[date | None, str] = PrivateAttr(default=(None, ""))
-
     @model_validator(mode="after")
     def _one_limit(self) -> Params:
         if (self.days is None) == (self.months is None):
             raise ValueError("give either 'days' or 'months'")
         return self
 
+    @cached_property
+    def memo(self) -> list[tuple[date | None, str]]:
+        """The last (today, cutoff) computed: the cutoff changes once a day, not per record."""
+        return [(None, "")]
+
     def threshold(self, today: date) -> str:
-        memo = self._threshold
+        memo = self.memo[0]
         if memo[0] is not today:
             cutoff = (days_before(today, self.days) if self.days is not None
                       else months_before(today, self.months or 0))
             memo = (today, cutoff)
-            self._threshold = memo
+            self.memo[0] = memo
         return memo[1]
 
     @property

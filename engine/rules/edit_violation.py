@@ -30,9 +30,10 @@ Sales Rep after the deal was Closed Won, proposing to write the previous Amount 
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from functools import cached_property
 from datetime import timedelta
 
-from pydantic import Field, PrivateAttr
+from pydantic import Field
 
 from engine.conditions import uses_stages
 from engine.history import (
@@ -65,7 +66,10 @@ class Params(ParamsBase):
                                      description="policy fields of the object to check")
     since_days: int | None = Field(default=None, ge=1, description="ignore older edits")
 
-    _policies: dict[str, FieldPolicy] = PrivateAttr(default_factory=dict)
+    @cached_property
+    def policies(self) -> dict[str, FieldPolicy]:
+        """The policies checked, by field; filled by :meth:`use_policies` at load."""
+        return {}
 
     def use_policies(self, policies: Sequence[FieldPolicy]) -> Iterator[Problem]:
         mine = {policy.field: policy for policy in policies if policy.object == self.rule_object}
@@ -78,17 +82,17 @@ class Params(ParamsBase):
             if name not in mine:
                 yield Problem(("fields", index), f"no policy for {self.rule_object}.{name}; policies "
                                                  "cover " + ", ".join(sorted(mine)))
-        self._policies = {name: mine[name] for name in wanted if name in mine}
+        self.policies.update({name: mine[name] for name in wanted if name in mine})
 
 
 def needs(params: Params) -> Needs:
-    fields = set(params._policies)
-    for policy in params._policies.values():
+    fields = set(params.policies)
+    for policy in params.policies.values():
         fields |= policy.state_fields()
     kids = {FIELD_HISTORY: FIELD_HISTORY_FIELDS}
     if params.rule_object == "Opportunity":
         kids[OPPORTUNITY_HISTORY] = OPPORTUNITY_HISTORY_FIELDS
-    stages = any(uses_stages(state.condition) for policy in params._policies.values()
+    stages = any(uses_stages(state.condition) for policy in params.policies.values()
                  for state in policy.states)
     return Needs(fields=frozenset(fields), children=kids, stages=stages, users=True)
 
@@ -102,7 +106,7 @@ def check(params: Params, record: Record, ctx: Context) -> Iterator[Violation]:
     cutoff = None
     if params.since_days is not None:
         cutoff = ctx.today - timedelta(days=params.since_days)
-    for name, policy in params._policies.items():
+    for name, policy in params.policies.items():
         run: list[tuple[Change, tuple[str, ...]]] = []
         for change in changes:
             if change.field != name:

@@ -29,10 +29,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
+from functools import cached_property
 from typing import Literal
 
 import phonenumbers
-from pydantic import Field, PrivateAttr, field_validator
+from pydantic import Field, field_validator
 
 from engine import phones
 from engine.model import Action, Context, FieldChange, Record
@@ -68,8 +69,6 @@ class Params(FieldsParams):
     default_region: str = Field(default="US", description="e164: region of numbers without +")
     region_field: str | None = Field(default=None, description="e164: country field picking the region")
 
-    _transforms: tuple[Transform, ...] = PrivateAttr(())
-
     @field_validator("default_region")
     @classmethod
     def _known_region(cls, region: str) -> str:
@@ -77,10 +76,9 @@ class Params(FieldsParams):
             raise ValueError(f"unknown phone region {region!r}; use an ISO country code like US")
         return region.upper()
 
-    def model_post_init(self, context: object) -> None:
-        self._transforms = tuple(
-            self._e164 if step == "e164" else _SIMPLE[step] for step in self.steps
-        )
+    @cached_property
+    def transforms(self) -> tuple[Transform, ...]:
+        return tuple(self._e164 if step == "e164" else _SIMPLE[step] for step in self.steps)
 
     def _e164(self, text: str, record: Record) -> str:
         if phones.looks_e164(text):
@@ -96,7 +94,7 @@ def needs(params: Params) -> Needs:
 
 
 def check(params: Params, record: Record, ctx: Context) -> Iterator[Violation]:
-    transforms = params._transforms
+    transforms = params.transforms
     for name in params.targets:
         value = record.get(name)
         if type(value) is not str or not value:

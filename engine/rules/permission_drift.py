@@ -25,8 +25,9 @@ PermissionsEdit: true}]}``; fails the profile-owned set of "Sales Rep" with the 
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from functools import cached_property
 
-from pydantic import Field, PrivateAttr
+from pydantic import Field
 
 from engine.located import Problem
 from engine.model import Action, Context, Record
@@ -44,7 +45,10 @@ class Params(ParamsBase):
     fields: list[str] | None = Field(default=None, min_length=1,
                                      description="policy fields to check (Object.Field)")
 
-    _policies: dict[str, FieldPolicy] = PrivateAttr(default_factory=dict)
+    @cached_property
+    def policies(self) -> dict[str, FieldPolicy]:
+        """The policies checked, by field; filled by :meth:`use_policies` at load."""
+        return {}
 
     def use_policies(self, policies: Sequence[FieldPolicy]) -> Iterator[Problem]:
         by_key = {policy.key: policy for policy in policies}
@@ -56,7 +60,7 @@ class Params(ParamsBase):
             if key not in by_key:
                 yield Problem(("fields", index), f"no policy for {key}; policies cover "
                                                  + ", ".join(sorted(by_key)))
-        self._policies = {key: by_key[key] for key in wanted if key in by_key}
+        self.policies.update({key: by_key[key] for key in wanted if key in by_key})
 
 
 def needs(params: Params) -> Needs:
@@ -68,7 +72,7 @@ def needs(params: Params) -> Needs:
 
 
 def check(params: Params, record: Record, ctx: Context) -> Iterator[Violation]:
-    policies = params._policies
+    policies = params.policies
     grants, called = permission_set_grants(record)
     reported: set[str] = set()
     for row in children(record, "FieldPerms"):

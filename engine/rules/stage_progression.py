@@ -39,9 +39,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import datetime, timedelta
+from functools import cached_property
 from typing import Literal
 
-from pydantic import Field, PrivateAttr, model_validator
+from pydantic import Field, model_validator
 
 from engine.history import (
     FIELD_HISTORY,
@@ -98,8 +99,6 @@ class Params(ParamsBase):
                                          description="what counts as evidence")
     since_days: int | None = Field(default=None, ge=1, description="only changes this recent")
 
-    _missing_words: str = PrivateAttr(default="")
-
     @model_validator(mode="after")
     def _required_stages_go_with_check(self) -> Params:
         if "skipped_stages" in self.checks and not self.required_stages:
@@ -108,10 +107,11 @@ class Params(ParamsBase):
             raise ValueError("'required_stages' only applies with check 'skipped_stages'")
         return self
 
-    def model_post_init(self, context: object) -> None:
+    @cached_property
+    def missing_words(self) -> str:
+        """``note, task, event or next-step change``: what was not found, for messages."""
         words = list(dict.fromkeys(_WORDS[kind] for kind in self.evidence))
-        self._missing_words = (", ".join(words[:-1]) + " or " + words[-1]) if len(words) > 1 \
-            else words[0]
+        return (", ".join(words[:-1]) + " or " + words[-1]) if len(words) > 1 else words[0]
 
 
 def needs(params: Params) -> Needs:
@@ -152,7 +152,7 @@ def check(params: Params, record: Record, ctx: Context) -> Iterator[Violation]:
     yield Violation(
         field="StageName",
         message=(f"{reason} on {last.when[:10]} by {who}, amount {display(last.amount)}, with no "
-                 f"{params._missing_words} within {params.window_days} days"),
+                 f"{params.missing_words} within {params.window_days} days"),
         evidence={
             "from": last.from_stage, "to": last.to_stage, "when": last.when, "by": last.by,
             "by_name": who, "amount": last.amount,
