@@ -11,13 +11,13 @@ from __future__ import annotations
 import hashlib
 from collections import Counter, defaultdict
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, bindparam, insert, select, update
 
-from connectors.ledger_db import chunked, executemany
+from connectors.ledger_db import IN_CHUNK, chunked, executemany
 from connectors.ledger_schema import finding_events, findings, from_json, to_json
 from connectors.ledger_types import FindingEvent
 from engine.model import Action, Finding, FindingRecord, FindingStatus, Severity
@@ -226,6 +226,22 @@ def fetch_records(conn: Connection, fingerprints: Iterable[str]) -> list[Finding
     return records
 
 
+@dataclass
+class _Plan:
+    """What one run does to the findings table, worked out before anything is written."""
+
+    new: list[tuple[_Sighting, datetime]] = field(default_factory=list)  # with first_seen
+    persisting: list[tuple[_Sighting, datetime]] = field(default_factory=list)
+    inserts: list[dict[str, Any]] = field(default_factory=list)
+    reopens: list[dict[str, Any]] = field(default_factory=list)
+    changed: list[dict[str, Any]] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    kept_open: list[str] = field(default_factory=list)  # open, not seen, not evaluated
+    resolutions: list[dict[str, Any]] = field(default_factory=list)
+    events: list[dict[str, Any]] = field(default_factory=list)
+    counts: defaultdict[str, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
+
+
 def record_sightings(
     conn: Connection,
     run_id: str,
@@ -240,7 +256,99 @@ def record_sightings(
     for finding in sightings:
         s = _sighting(finding)
         seen[s.fingerprint] = s  # a finding reported twice counts once; the last one wins
-    known_rules = frozenset(rules)
+    open_rows = _open_findings(conn)
+    plan = _Plan()
+    resolved_before = _first_seen_of(conn, [fp for fp in seen if fp not in open_rows])
+    _plan_sightings(plan, seen, open_rows, resolved_before, now)
+    _plan_resolutions(plan, seen, open_rows, frozenset(rules), evaluated)
+    _write(conn, plan, run_id, now, open_count=len(open_rows))
+    return FindingDiff(
+        new=lambda: [_record_of(s, first_seen, now) for s, first_seen in plan.new],
+        persisting=lambda: [_record_of(s, first, now) for s, first in plan.persisting],
+        resolved=fetch_records(conn, (r["b_fp"] for r in plan.resolutions)),
+        reopened=frozenset(r["b_fp"] for r in plan.reopens),
+        per_rule={
+            rule: RuleCounts(new=c["new"], persisting=c["persisting"], resolved=c["resolved"])
+            for rule, c in plan.counts.items()
+        },
+    )
+
+
+# fingerprint -> (rule_id, object, record_id, content_hash, first_seen)
+_OpenRows = dict[str, tuple[str, str, str, str, datetime]]
+
+
+def _open_findings(conn: Connection) -> _OpenRows:
+    """The open findings' light columns: all a run needs to classify what it saw."""
+    rows = conn.execute(
+        select(
+            findings.c.fingerprint,
+            findings.c.rule_id,
+            findings.c.object,
+            findings.c.record_id,
+            findings.c.content_hash,
+            findings.c.first_seen,
+        ).where(findings.c.status == _OPEN)
+    ).all()
+    return {
+        fp: (rule_id, obj, record_id, content_hash, first_seen)
+        for fp, rule_id, obj, record_id, content_hash, first_seen in rows
+    }
+
+
+def _first_seen_of(conn: Connection, fingerprints: Sequence[str]) -> dict[str, datetime]:
+    """Of fingerprints not open now, those known from before (resolved): their first sighting."""
+    known: dict[str, datetime] = {}
+    for chunk in chunked(fingerprints):
+        rows = conn.execute(
+            select(findings.c.fingerprint, findings.c.first_seen).where(
+                findings.c.fingerprint.in_(chunk)
+            )
+        )
+        known.update((fp, first_seen) for fp, first_seen in rows)
+    return known
+
+
+def _plan_sightings(
+    plan: _Plan,
+    seen: Mapping[str, _Sighting],
+    open_rows: _OpenRows,
+    resolved_before: Mapping[str, datetime],
+    now: datetime,
+) -> None:
+    """Findings this run saw: persisting (changed or not), new, or reopened."""
+    for fp, s in seen.items():
+        rule_counts = plan.counts[s.finding.rule_id]
+        stored = open_rows.get(fp)
+        if stored is not None:
+            rule_counts["persisting"] += 1
+            plan.persisting.append((s, stored[4]))
+            if stored[3] == s.columns["content_hash"]:
+                plan.unchanged.append(fp)
+            else:
+                plan.changed.append({"b_fp": fp, **_prefixed(s.columns)})
+            continue
+        rule_counts["new"] += 1
+        first_seen = resolved_before.get(fp)
+        if first_seen is None:
+            plan.new.append((s, now))
+            plan.inserts.append({"fingerprint": fp, **s.columns})
+        else:
+            # Back after being resolved: open again and counted as new; first_seen stays the
+            # first sighting ever (the gap is in finding_events).
+            plan.new.append((s, first_seen))
+            plan.reopens.append({"b_fp": fp, **_prefixed(s.columns)})
+            plan.events.append({"fingerprint": fp, "kind": "reopened", "reason": None})
+
+
+def _plan_resolutions(
+    plan: _Plan,
+    seen: Mapping[str, _Sighting],
+    open_rows: _OpenRows,
+    known_rules: frozenset[str],
+    evaluated: Mapping[str, Collection[str]] | None,
+) -> None:
+    """Open findings this run did not see: resolved if it looked at them, or their rule is gone."""
     evaluated_ids = (
         None
         if evaluated is None
@@ -249,83 +357,42 @@ def record_sightings(
             for obj, ids in evaluated.items()
         }
     )
-
-    # fingerprint -> (rule_id, object, record_id, content_hash, first_seen)
-    open_rows: dict[str, tuple[str, str, str, str, datetime]] = {
-        fp: (rule_id, obj, record_id, content_hash, first_seen)
-        for fp, rule_id, obj, record_id, content_hash, first_seen in conn.execute(
-            select(
-                findings.c.fingerprint,
-                findings.c.rule_id,
-                findings.c.object,
-                findings.c.record_id,
-                findings.c.content_hash,
-                findings.c.first_seen,
-            ).where(findings.c.status == _OPEN)
-        ).all()
-    }
-    # Fingerprints seen now but not open: new, or resolved earlier and back again.
-    not_open = [fp for fp in seen if fp not in open_rows]
-    first_seen_of_resolved: dict[str, datetime] = {}
-    for chunk in chunked(not_open):
-        rows = conn.execute(
-            select(findings.c.fingerprint, findings.c.first_seen).where(
-                findings.c.fingerprint.in_(chunk)
-            )
-        )
-        first_seen_of_resolved.update((fp, first_seen) for fp, first_seen in rows)
-
-    new: list[tuple[_Sighting, datetime]] = []  # with each one's first_seen
-    persisting: list[tuple[_Sighting, datetime]] = []
-    inserts: list[dict[str, Any]] = []
-    reopens: list[dict[str, Any]] = []
-    changed: list[dict[str, Any]] = []
-    unchanged: list[str] = []
-    events: list[dict[str, Any]] = []
-    counts: defaultdict[str, Counter[str]] = defaultdict(Counter)
-
-    for fp, s in seen.items():
-        rule_counts = counts[s.finding.rule_id]
-        stored = open_rows.get(fp)
-        if stored is not None:
-            rule_counts["persisting"] += 1
-            persisting.append((s, stored[4]))
-            if stored[3] == s.columns["content_hash"]:
-                unchanged.append(fp)
-            else:
-                changed.append({"b_fp": fp, **_prefixed(s.columns)})
-            continue
-        rule_counts["new"] += 1
-        first_seen = first_seen_of_resolved.get(fp)
-        if first_seen is not None:
-            # Back after being resolved: open again and counted as new; first_seen stays the
-            # first sighting ever (the gap is in finding_events).
-            new.append((s, first_seen))
-            reopens.append({"b_fp": fp, **_prefixed(s.columns)})
-            events.append({"fingerprint": fp, "kind": "reopened", "reason": None})
-        else:
-            new.append((s, now))
-            inserts.append({"fingerprint": fp, **s.columns})
-
-    resolutions: list[dict[str, Any]] = []
     for fp, (rule_id, obj, record_id, _hash, _first) in open_rows.items():
         if fp in seen:
             continue
-        reason = _resolution_reason(rule_id, obj, record_id, known_rules, evaluated_ids)
-        if reason is None:
-            continue  # not evaluated by this (incremental) run: we know nothing new about it
-        counts[rule_id]["resolved"] += 1
-        resolutions.append({"b_fp": fp, "b_reason": reason})
-        events.append({"fingerprint": fp, "kind": "resolved", "reason": reason})
+        if rule_id not in known_rules:
+            reason = f"rule {rule_id} no longer exists"
+        elif evaluated_ids is None or record_id in evaluated_ids.get(obj, ()):
+            reason = REASON_NOT_FOUND
+        else:
+            plan.kept_open.append(fp)  # an incremental run that did not look at its record
+            continue
+        plan.counts[rule_id]["resolved"] += 1
+        plan.resolutions.append({"b_fp": fp, "b_reason": reason})
+        plan.events.append({"fingerprint": fp, "kind": "resolved", "reason": reason})
 
+
+def _write(conn: Connection, plan: _Plan, run_id: str, now: datetime, *, open_count: int) -> None:
     by_fp = findings.c.fingerprint == bindparam("b_fp")
     content: dict[str, Any] = {name: bindparam(f"b_{name}") for name in _CONTENT_NAMES}
+    # Resolutions first, so that the findings still open are exactly those this run keeps.
     executemany(
         conn,
-        insert(findings).values(
-            status=_OPEN, first_seen=now, last_seen=now, first_run_id=run_id, last_run_id=run_id
+        update(findings)
+        .where(by_fp)
+        .values(
+            status=_RESOLVED,
+            resolved_at=now,
+            resolved_reason=bindparam("b_reason"),
+            resolved_run_id=run_id,
         ),
-        inserts,
+        plan.resolutions,
+    )
+    _touch_unchanged(conn, plan, run_id, now, open_count=open_count)
+    executemany(
+        conn,
+        update(findings).where(by_fp).values(**content, last_seen=now, last_run_id=run_id),
+        plan.changed,
     )
     executemany(
         conn,
@@ -340,45 +407,35 @@ def record_sightings(
             resolved_run_id=None,
             last_run_id=run_id,
         ),
-        reopens,
+        plan.reopens,
     )
     executemany(
         conn,
-        update(findings).where(by_fp).values(**content, last_seen=now, last_run_id=run_id),
-        changed,
-    )
-    # The hourly common case: most findings persist unchanged. One set-based UPDATE per chunk
-    # is several times faster than one executemany row per finding.
-    for chunk in chunked(unchanged):
-        conn.execute(
-            update(findings)
-            .where(findings.c.fingerprint.in_(chunk))
-            .values(last_seen=now, last_run_id=run_id)
-        )
-    executemany(
-        conn,
-        update(findings)
-        .where(by_fp)
-        .values(
-            status=_RESOLVED,
-            resolved_at=now,
-            resolved_reason=bindparam("b_reason"),
-            resolved_run_id=run_id,
+        insert(findings).values(
+            status=_OPEN, first_seen=now, last_seen=now, first_run_id=run_id, last_run_id=run_id
         ),
-        resolutions,
+        plan.inserts,
     )
-    executemany(conn, insert(finding_events).values(run_id=run_id, at=now), events)
+    executemany(conn, insert(finding_events).values(run_id=run_id, at=now), plan.events)
 
-    return FindingDiff(
-        new=lambda: [_record_of(s, first_seen, now) for s, first_seen in new],
-        persisting=lambda: [_record_of(s, first_seen, now) for s, first_seen in persisting],
-        resolved=fetch_records(conn, (r["b_fp"] for r in resolutions)),
-        reopened=frozenset(r["b_fp"] for r in reopens),
-        per_rule={
-            rule: RuleCounts(new=c["new"], persisting=c["persisting"], resolved=c["resolved"])
-            for rule, c in counts.items()
-        },
-    )
+
+def _touch_unchanged(
+    conn: Connection, plan: _Plan, run_id: str, now: datetime, *, open_count: int
+) -> None:
+    """Move last_seen of the findings seen again unchanged: the common case, and the big one."""
+    touch = update(findings).values(last_seen=now, last_run_id=run_id)
+    nearly_all = 2 * len(plan.unchanged) >= open_count and len(plan.kept_open) <= IN_CHUNK
+    if plan.unchanged and nearly_all:
+        # A full run sees nearly every open finding again. One UPDATE of all open findings but
+        # the few this run left alone beats hundreds of IN-list updates (and the changed ones
+        # it also touches are rewritten right after).
+        touch = touch.where(findings.c.status == _OPEN)
+        if plan.kept_open:
+            touch = touch.where(findings.c.fingerprint.not_in(plan.kept_open))
+        conn.execute(touch)
+        return
+    for chunk in chunked(plan.unchanged):
+        conn.execute(touch.where(findings.c.fingerprint.in_(chunk)))
 
 
 _CONTENT_NAMES = (
@@ -393,21 +450,6 @@ _CONTENT_NAMES = (
     "action",
     "content_hash",
 )
-
-
-def _resolution_reason(
-    rule_id: str,
-    obj: str,
-    record_id: str,
-    known_rules: frozenset[str],
-    evaluated: Mapping[str, Collection[str]] | None,
-) -> str | None:
-    """Why an open finding this run did not see is resolved, or None if it stays open."""
-    if rule_id not in known_rules:
-        return f"rule {rule_id} no longer exists"
-    if evaluated is None or record_id in evaluated.get(obj, ()):
-        return REASON_NOT_FOUND
-    return None
 
 
 def changes_between(conn: Connection, start: datetime, end: datetime) -> FindingChanges:

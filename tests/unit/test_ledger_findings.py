@@ -241,3 +241,20 @@ def test_recording_is_all_or_nothing(ledger: Ledger, monkeypatch: pytest.MonkeyP
 
     assert [r.fingerprint for r in ledger.findings(status=None)] == [a.fingerprint]
     assert ledger.finding(a.fingerprint).status is FindingStatus.OPEN  # type: ignore[union-attr]
+
+
+def test_a_full_run_that_sees_everything_again_keeps_every_finding_current(
+    ledger: Ledger, clock: Clock
+) -> None:
+    same = [finding("contact-email-missing", f"003{n}") for n in range(5)]
+    ledger.record_findings(run(ledger), same, evaluated=None, rules=RULES)
+
+    now = clock.advance(hours=1)
+    reworded = finding("contact-email-missing", "0034", message="reworded")
+    diff = ledger.record_findings(run(ledger), [*same[:4], reworded], evaluated=None, rules=RULES)
+
+    assert diff.new == [] and diff.resolved == [] and len(diff.persisting) == 5
+    stored = ledger.findings()
+    assert {r.last_seen for r in stored} == {now}
+    assert {r.first_seen for r in stored} == {START}
+    assert ledger.finding(reworded.fingerprint).message == "reworded"  # type: ignore[union-attr]
