@@ -1,8 +1,9 @@
 """Query results kept between pages, addressed by Salesforce-style locators.
 
 A locator is ``01g…-<offset>``: the cursor's 18-character id and how many records were already
-returned. Records are kept serialised (one JSON document each), which is what lets a page be
-assembled as bytes without re-encoding, and keeps 100,000 records in a few tens of megabytes.
+returned. Records are kept encoded, one JSON array per page, so serving a page is a
+concatenation of bytes and 100,000 records take a few tens of megabytes. (A locator whose offset
+falls inside a page — possible only if a client builds its own — is served by re-slicing.)
 Cursors idle out after 15 minutes, as Salesforce's do, and the oldest are dropped when the
 cache holds more than ``max_records``.
 """
@@ -16,6 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from sandbox.ids import make_id
+from sandbox.wire import dumps, loads
 
 DEFAULT_BATCH = 2000
 MIN_BATCH = 200
@@ -26,10 +28,33 @@ IDLE_SECONDS = 900.0
 @dataclass(slots=True)
 class Cursor:
     id: str
-    records: list[bytes]
+    #: page k holds records [k * batch, (k + 1) * batch) as one encoded JSON array
+    pages: list[bytes]
     total: int
     batch: int
     last_used: float = field(default=0.0)
+
+    def records(self, offset: int, end: int) -> bytes:
+        """Records [offset, end) as an encoded JSON array."""
+        first = offset // self.batch
+        if offset % self.batch == 0 and end == min(self.total, offset + self.batch):
+            return self.pages[first]
+        items: list[object] = []
+        for index in range(first, (end - 1) // self.batch + 1):
+            items.extend(loads(self.pages[index]))
+        start = offset - first * self.batch
+        return dumps(items[start:start + end - offset])
+
+
+def encode_pages(records: list[dict[str, object]], batch: int) -> list[bytes]:
+    """The records as one encoded JSON array per page, releasing each page's dicts as it goes
+    (so a large result never exists twice in memory)."""
+    pages = []
+    for start in range(0, len(records), batch):
+        end = min(len(records), start + batch)
+        pages.append(dumps(records[start:end]))
+        records[start:end] = [None] * (end - start)  # type: ignore[list-item]
+    return pages
 
 
 def batch_size(query_options: str | None) -> int:
@@ -56,15 +81,14 @@ class Cursors:
         self._counter = itertools.count(1)
         self._cursors: OrderedDict[str, Cursor] = OrderedDict()
 
-    def open(self, records: list[bytes], batch: int) -> Cursor:
+    def open(self, pages: list[bytes], total: int, batch: int) -> Cursor:
         self._expire()
-        cursor = Cursor(make_id("01g", next(self._counter)), records, len(records), batch,
-                        self._clock())
+        cursor = Cursor(make_id("01g", next(self._counter)), pages, total, batch, self._clock())
         self._cursors[cursor.id] = cursor
-        self._held += len(records)
+        self._held += total
         while self._held > self._max_records and len(self._cursors) > 1:
             _, dropped = self._cursors.popitem(last=False)
-            self._held -= len(dropped.records)
+            self._held -= dropped.total
         return cursor
 
     def find(self, locator: str) -> tuple[Cursor, int] | None:
@@ -84,12 +108,12 @@ class Cursors:
     def _expire(self) -> None:
         now = self._clock()
         for cursor_id in [c.id for c in self._cursors.values() if now - c.last_used > self._idle]:
-            self._held -= len(self._cursors.pop(cursor_id).records)
+            self._held -= self._cursors.pop(cursor_id).total
 
 
-def page(total: int, records: list[bytes], next_url: str | None) -> bytes:
-    """One query page, assembled from serialised records."""
+def page(total: int, records: bytes, next_url: str | None) -> bytes:
+    """One query page around an encoded JSON array of records."""
     head = b'{"totalSize":%d,"done":%s' % (total, b"false" if next_url else b"true")
     if next_url:
         head += b',"nextRecordsUrl":"' + next_url.encode() + b'"'
-    return head + b',"records":[' + b",".join(records) + b"]}"
+    return head + b',"records":' + records + b"}"

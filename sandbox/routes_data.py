@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from datetime import UTC
 from email.utils import parsedate_to_datetime
-from typing import Any
 
 from sandbox.auth import ORG_ID
-from sandbox.cursors import batch_size, page
+from sandbox.cursors import batch_size, encode_pages, page
 from sandbox.describe import describe_global, describe_object
 from sandbox.querying import run_query
 from sandbox.rest import Call, Reply, RestRoute
@@ -42,25 +40,16 @@ def _query(call: Call, *, include_deleted: bool) -> Reply:
     run = run_query(call.org, soql, include_deleted=include_deleted, version=call.version)
     if run.is_count:
         return Reply(body={"totalSize": run.total, "done": True, "records": []})
-    records = _serialised(run.records)
+    records = run.records if isinstance(run.records, list) else list(run.records)
     total = max(run.total, len(records))
     batch = batch_size(call.header("sforce-query-options"))
     if len(records) <= batch:
-        return Reply(body=page(total, records, None))
-    cursor = call.org.cursors.open(records, batch)
+        return Reply(body=page(total, dumps(records), None))
+    pages = encode_pages(records, batch)
+    cursor = call.org.cursors.open(pages, len(records), batch)
     kind = "queryAll" if include_deleted else "query"
     next_url = call.url(f"/{kind}/{cursor.id}-{batch}")
-    return Reply(body=page(total, records[:batch], next_url))
-
-
-def _serialised(records: Iterable[dict[str, Any]]) -> list[bytes]:
-    """One JSON document per record. A list is converted in place, so each record's dict is
-    freed as soon as it is encoded (a million-record result never exists twice)."""
-    if not isinstance(records, list):
-        return [dumps(record) for record in records]
-    for index, record in enumerate(records):
-        records[index] = dumps(record)
-    return records  # type: ignore[return-value]
+    return Reply(body=page(total, pages[0], next_url))
 
 
 def query(call: Call) -> Reply:
@@ -78,7 +67,7 @@ def _more(call: Call, kind: str) -> Reply:
     cursor, offset = found
     end = min(cursor.total, offset + cursor.batch)
     next_url = call.url(f"/{kind}/{cursor.id}-{end}") if end < cursor.total else None
-    return Reply(body=page(cursor.total, cursor.records[offset:end], next_url))
+    return Reply(body=page(cursor.total, cursor.records(offset, end), next_url))
 
 
 def query_more(call: Call) -> Reply:

@@ -180,3 +180,12 @@ def test_bulk_results_without_max_records_come_in_one_page(sf: Salesforce) -> No
     assert results.headers["Sforce-NumberOfRecords"] == str(len(DATED))
     assert results.headers["Content-Type"].startswith("text/csv")
     assert sf.session.get(f"{base}/750000000000000AAA", headers=sf.headers).status_code == 404
+
+
+def test_a_locator_with_any_offset_continues_from_there(sf: Salesforce) -> None:
+    soql = "SELECT Id FROM Opportunity WHERE Name LIKE 'Bulk%' ORDER BY Name"
+    every = [r["Id"] for r in sf.query_all_iter(soql)]
+    cursor_id = sf.query(soql)["nextRecordsUrl"].rsplit("/", 1)[1].split("-")[0]
+    page = sf.query_more(f"{cursor_id}-2500")
+    assert [r["Id"] for r in page["records"]] == every[2500:]
+    assert page["done"] is True
