@@ -4,6 +4,9 @@ The first pass inserts every finding as new; the second sees them all again (the
 state: every finding persists). Prints seconds per pass; never fails.
 
     .venv/bin/python bench/ledger_speed.py [--count 200000] [--url sqlite:///...]
+
+On the 2-core development machine (shared): about 4-5 s per pass for SQLite; about 10 s and
+5 s on a local PostgreSQL 15.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from connectors.ledger import Ledger  # noqa: E402
 from engine.model import Action, Finding, Severity  # noqa: E402
+from flows.log import configure_logging  # noqa: E402
 
 RULES = ("missing-email", "bad-phone", "stale-close-date", "no-next-step", "amount-zero")
 
@@ -45,6 +49,7 @@ def main() -> None:
     parser.add_argument("--count", type=int, default=200_000)
     parser.add_argument("--url", help="SQLAlchemy URL (default: a SQLite file in a temp dir)")
     args = parser.parse_args()
+    configure_logging("WARNING")  # the figures, not the ledger's info lines
 
     with tempfile.TemporaryDirectory() as tmp:
         url = args.url or f"sqlite:///{tmp}/bench.db"

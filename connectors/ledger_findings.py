@@ -15,10 +15,17 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, insert, select, update
+from sqlalchemy import Connection, bindparam, insert, select, type_coerce, update
+from sqlalchemy.types import NullType
 
 from connectors.ledger_db import IN_CHUNK, chunked, executemany
-from connectors.ledger_schema import finding_events, findings, from_json, to_json
+from connectors.ledger_schema import (
+    finding_events,
+    findings,
+    from_json,
+    to_json,
+    utc_from_db,
+)
 from connectors.ledger_types import FindingEvent
 from engine.model import Action, Finding, FindingRecord, FindingStatus, Severity
 
@@ -31,6 +38,8 @@ REASON_NOT_FOUND = "no longer found when its record was evaluated again"
 _SEVERITIES = {s.value: s for s in Severity}
 _ACTIONS = {a.value: a for a in Action}
 _STATUSES = {s.value: s for s in FindingStatus}
+# Plain-str values, for the same reason: an enum's .value is a property, slow in a hot loop.
+_TEXT: dict[str, str] = {m: m.value for m in (*Severity, *Action)}
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,14 +146,14 @@ def _sighting(finding: Finding) -> _Sighting:
     )
     columns = {
         "rule_id": finding.rule_id,
-        "severity": severity.value,
+        "severity": _TEXT[severity],
         "object": finding.object,
         "record_id": finding.record_id,
         "field": finding.field,
         "message": finding.message,
         "evidence": evidence_json,
         "owner_id": finding.owner_id,
-        "action": action.value,
+        "action": _TEXT[action],
         "content_hash": hashlib.sha1(content.encode("utf-8")).hexdigest(),
     }
     return _Sighting(finding, finding.fingerprint, severity, action, columns)
@@ -231,7 +240,7 @@ class _Plan:
     """What one run does to the findings table, worked out before anything is written."""
 
     new: list[tuple[_Sighting, datetime]] = field(default_factory=list)  # with first_seen
-    persisting: list[tuple[_Sighting, datetime]] = field(default_factory=list)
+    persisting: list[tuple[_Sighting, Any]] = field(default_factory=list)  # raw first_seen
     inserts: list[dict[str, Any]] = field(default_factory=list)
     reopens: list[dict[str, Any]] = field(default_factory=list)
     changed: list[dict[str, Any]] = field(default_factory=list)
@@ -264,7 +273,9 @@ def record_sightings(
     _write(conn, plan, run_id, now, open_count=len(open_rows))
     return FindingDiff(
         new=lambda: [_record_of(s, first_seen, now) for s, first_seen in plan.new],
-        persisting=lambda: [_record_of(s, first, now) for s, first in plan.persisting],
+        persisting=lambda: [
+            _record_of(s, utc_from_db(first), now) for s, first in plan.persisting
+        ],
         resolved=fetch_records(conn, (r["b_fp"] for r in plan.resolutions)),
         reopened=frozenset(r["b_fp"] for r in plan.reopens),
         per_rule={
@@ -274,8 +285,8 @@ def record_sightings(
     )
 
 
-# fingerprint -> (rule_id, object, record_id, content_hash, first_seen)
-_OpenRows = dict[str, tuple[str, str, str, str, datetime]]
+# fingerprint -> (rule_id, object, record_id, content_hash, first_seen as the driver gave it)
+_OpenRows = dict[str, tuple[str, str, str, str, Any]]
 
 
 def _open_findings(conn: Connection) -> _OpenRows:
@@ -287,7 +298,8 @@ def _open_findings(conn: Connection) -> _OpenRows:
             findings.c.object,
             findings.c.record_id,
             findings.c.content_hash,
-            findings.c.first_seen,
+            # Converted only if the persisting records are asked for (see FindingDiff).
+            type_coerce(findings.c.first_seen, NullType()),
         ).where(findings.c.status == _OPEN)
     ).all()
     return {
@@ -299,6 +311,11 @@ def _open_findings(conn: Connection) -> _OpenRows:
 def _first_seen_of(conn: Connection, fingerprints: Sequence[str]) -> dict[str, datetime]:
     """Of fingerprints not open now, those known from before (resolved): their first sighting."""
     known: dict[str, datetime] = {}
+    any_resolved = conn.execute(
+        select(findings.c.fingerprint).where(findings.c.status == _RESOLVED).limit(1)
+    ).first()
+    if any_resolved is None:
+        return known  # a young ledger (the first audit): nothing can come back
     for chunk in chunked(fingerprints):
         rows = conn.execute(
             select(findings.c.fingerprint, findings.c.first_seen).where(

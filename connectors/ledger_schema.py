@@ -72,13 +72,16 @@ class UTCDateTime(TypeDecorator[datetime]):
         return utc
 
     def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
-        if value is None:
-            return None
-        if isinstance(value, str):
-            value = datetime.fromisoformat(value)
-        if value.tzinfo is None:
-            return value.replace(tzinfo=UTC)
-        return value.astimezone(UTC)
+        return None if value is None else utc_from_db(value)
+
+
+def utc_from_db(value: str | datetime) -> datetime:
+    """A stored timestamp as an aware UTC datetime, from SQLite's text or PostgreSQL's value."""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    if value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return value.astimezone(UTC)
 
 
 def _json_default(value: Any) -> Any:
