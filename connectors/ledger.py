@@ -332,6 +332,9 @@ class Ledger:
         a full run that evaluated every record. ``rules`` is every rule that exists now. An open
         finding this run did not see is resolved if its rule is gone, or if its record was
         evaluated; otherwise (an incremental run that did not look at it) it stays open.
+        Records deleted in the org belong in ``evaluated`` too, so their findings resolve.
+
+        Meant to run under :meth:`run_lock`: it reads the open findings, then writes.
         """
         started = time.perf_counter()
         now = self._now()

@@ -2,8 +2,9 @@
 
 Kept apart from :mod:`connectors.ledger` because it is the one part of the ledger with an
 algorithm in it, and the one that must stay fast: an org with 200,000 open findings is recorded
-every hour. Everything is done in bulk (one read of the open findings' light columns, batched
-inserts and updates); a persisting finding whose content did not change costs one small update.
+every hour. Everything is done in bulk: one read of the open findings' light columns, batched
+inserts and updates, and a content hash per finding so that one that persists unchanged only has
+its last_seen moved, by a set-based UPDATE.
 """
 
 from __future__ import annotations
@@ -35,10 +36,11 @@ _RESOLVED = FindingStatus.RESOLVED.value
 REASON_NOT_FOUND = "no longer found when its record was evaluated again"
 
 
+# Lookups for the hot loops over 200,000 findings: a dict lookup validates like Severity(...)
+# at a fraction of the cost, and an enum's .value is a property, slow there too.
 _SEVERITIES = {s.value: s for s in Severity}
 _ACTIONS = {a.value: a for a in Action}
 _STATUSES = {s.value: s for s in FindingStatus}
-# Plain-str values, for the same reason: an enum's .value is a property, slow in a hot loop.
 _TEXT: dict[str, str] = {m: m.value for m in (*Severity, *Action)}
 
 
@@ -127,7 +129,6 @@ class _Sighting:
 
 
 def _sighting(finding: Finding) -> _Sighting:
-    # Dict lookups rather than Severity(...)/Action(...): same validation, a fraction the cost.
     severity = _SEVERITIES[finding.severity]
     action = _ACTIONS[finding.action]
     evidence_json = to_json(dict(finding.evidence))
@@ -261,6 +262,9 @@ def record_sightings(
     rules: Collection[str],
 ) -> FindingDiff:
     """Fold one run's findings into the ledger, inside the caller's transaction."""
+    if not rules:
+        # Every open finding would be resolved as "rule no longer exists": surely a mistake.
+        raise ValueError("record_findings needs every rule that exists now; none were given")
     seen: dict[str, _Sighting] = {}
     for finding in sightings:
         s = _sighting(finding)

@@ -258,3 +258,11 @@ def test_a_full_run_that_sees_everything_again_keeps_every_finding_current(
     assert {r.last_seen for r in stored} == {now}
     assert {r.first_seen for r in stored} == {START}
     assert ledger.finding(reworded.fingerprint).message == "reworded"  # type: ignore[union-attr]
+
+
+def test_an_empty_rule_set_is_refused_rather_than_resolving_everything(ledger: Ledger) -> None:
+    ledger.record_findings(run(ledger), [finding()], evaluated=None, rules=RULES)
+
+    with pytest.raises(ValueError, match="every rule that exists now"):
+        ledger.record_findings(run(ledger), [], evaluated=None, rules=set())
+    assert len(ledger.findings()) == 1
