@@ -63,6 +63,8 @@ _FIELDS: dict[str, str] = {
     "User": "Id:id Username:string Name:string FirstName:string LastName:string Email:email "
     "IsActive:boolean ProfileId:reference ManagerId:reference UserRoleId:reference Title:string "
     "Department:string Alias:string TimeZoneSidKey:picklist CreatedDate:datetime "
+    "Street:textarea City:string State:string PostalCode:string Country:string Phone:phone "
+    "MobilePhone:phone "
     "LastLoginDate:datetime SystemModstamp:datetime",
     "Profile": "Id:id Name:string Description:string UserLicenseId:reference UserType:picklist "
     "CreatedDate:datetime SystemModstamp:datetime",

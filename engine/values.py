@@ -143,12 +143,14 @@ def get_path(record: Record, path: str) -> Any:
     return value
 
 
-def display(value: Any) -> str:
-    """A value as a person reads it in a message."""
+def display(value: Any, *, quoted: bool = True) -> str:
+    """A value as a person reads it in a message (text in quotes unless ``quoted=False``)."""
     if value is None:
         return "empty"
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     if isinstance(value, date):
         return value.isoformat()
-    return repr(value) if isinstance(value, str) else str(value)
+    if isinstance(value, str):
+        return repr(value) if quoted else value
+    return str(value)

@@ -135,9 +135,5 @@ def _message(params: Params, compiled: _Compiled, record: Record, ctx: Context,
         wording = "expected" if compiled.required else "must not have"
         return f"{params.field} is {display(value)}; {wording}: {compiled.described}"
     values = {path: get(record, ctx) for path, get in compiled.placeholders}
-    return _PLACEHOLDER.sub(lambda found: _shown(values.get(found.group(1))), params.message)
-
-
-def _shown(value: object) -> str:
-    text = display(value)
-    return text[1:-1] if isinstance(value, str) else text
+    return _PLACEHOLDER.sub(lambda found: display(values.get(found.group(1)), quoted=False),
+                            params.message)

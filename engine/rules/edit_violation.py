@@ -137,7 +137,8 @@ def _violation(name: str, run: list[tuple[Change, tuple[str, ...]]], record: Rec
         changes = {name: FieldChange(current, like(current, run[0][0].old))}
     return Violation(
         field=name,
-        message=(f"{name} changed from {display(last.old)} to {display(last.new)} by "
+        message=(f"{name} changed from {display(last.old, quoted=False)} to "
+                 f"{display(last.new, quoted=False)} by "
                  f"{editor_name} on {last.when[:10]}; only {', '.join(shown)} may edit it"),
         evidence={
             "editor_id": last.by, "editor": editor_name, "old": last.old, "new": last.new,
