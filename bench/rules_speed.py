@@ -47,7 +47,8 @@ def _phone(rng: random.Random, prefix: str, digits: int) -> str:
     return prefix + "".join(rng.choice("0123456789") for _ in range(digits))
 
 
-def _person(rng: random.Random, n: int, dirty: bool) -> dict[str, Any]:
+def _person(rng: random.Random, n: int,
+            dirty: bool) -> tuple[dict[str, Any], str, str | None, str]:
     country, state, prefix, digits = rng.choice(PLACES)
     first, last = rng.choice(FIRST), rng.choice(LAST)
     brand = rng.choice(BRANDS)
@@ -113,8 +114,8 @@ def _opportunity(rng: random.Random, n: int, dirty: bool) -> dict[str, Any]:
     if closed:
         stage, probability, is_closed = "Closed Won", 100.0, True
     else:
-        stage, probability = rng.choice(OPEN_STAGES)
-        is_closed = False
+        stage, default = rng.choice(OPEN_STAGES)
+        probability, is_closed = default or 0.0, False
     record: dict[str, Any] = {
         "Id": f"{n:015d}AAA", "Name": f"Deal {n}", "StageName": stage, "IsClosed": is_closed,
         "Amount": float(rng.randrange(5, 500) * 1000), "Probability": probability,
@@ -198,7 +199,8 @@ def main() -> None:
         best_wall = min(best_wall, time.perf_counter() - started_wall)
     bare = min(bare_loop(pack, records) for _ in range(args.repeat))
     assert result is not None
-    print(f"records:           {total:,} ({', '.join(f'{k} {len(v):,}' for k, v in records.items())})")
+    per_object = ", ".join(f"{obj} {len(rows):,}" for obj, rows in records.items())
+    print(f"records:           {total:,} ({per_object})")
     print(f"rules:             {len(pack.rules)} (rules/hygiene.yaml)")
     print(f"findings / fixes:  {len(result.findings):,} / {len(result.fixes):,}"
           f" (failures: {len(result.failures)})")

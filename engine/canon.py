@@ -87,7 +87,8 @@ class Vocabulary:
         key = match_key(value)
         canonical = self._by_key.get(key)
         if canonical is not None:
-            how: Literal["alias", "normalised"] = "alias" if key in self._alias_keys else "normalised"
+            how: Literal["alias", "normalised"] = (
+                "alias" if key in self._alias_keys else "normalised")
             return Match(value, canonical, how, 100.0)
         if len(key) < FUZZY_MIN_LENGTH:
             return Match(value, None, "none", 0.0)

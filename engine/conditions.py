@@ -187,7 +187,8 @@ def _check_operand(
         return value
     if kind == "list":
         if not isinstance(value, list) or not value:
-            return bad(f"'{op}' takes a non-empty list of values, e.g. [Prospecting, Qualification]")
+            return bad(f"'{op}' takes a non-empty list of values, "
+                       "e.g. [Prospecting, Qualification]")
         if not all(isinstance(item, _SCALARS) for item in value):
             return bad(f"'{op}' takes a list of plain values, not lists or mappings")
         return tuple(value)
@@ -403,17 +404,17 @@ def condition_schema() -> dict[str, Any]:
     """JSON Schema of a condition, for editors (the loader's own checks are stricter)."""
     scalar = {"type": ["string", "number", "boolean"]}
     test_properties: dict[str, Any] = {"field": {"type": "string", "description": "field path"}}
+    by_kind: dict[str, dict[str, Any]] = {
+        "scalar": scalar,
+        "list": {"type": "array", "items": scalar, "minItems": 1},
+        "bool": {"type": "boolean"},
+        "regex": {"type": "string", "format": "regex"},
+        "ordered": {"type": ["number", "string"]},
+        "days": {"type": "integer", "minimum": 0},
+        "path": {"type": "string"},
+    }
     for name, (kind, wording) in OPERATORS.items():
-        schema: dict[str, Any] = {
-            "scalar": scalar,
-            "list": {"type": "array", "items": scalar, "minItems": 1},
-            "bool": {"type": "boolean"},
-            "regex": {"type": "string", "format": "regex"},
-            "ordered": {"type": ["number", "string"]},
-            "days": {"type": "integer", "minimum": 0},
-            "path": {"type": "string"},
-        }[kind]
-        test_properties[name] = {**schema, "description": f"the field {wording}"}
+        test_properties[name] = {**by_kind[kind], "description": f"the field {wording}"}
     ref = {"$ref": "#/$defs/Condition"}
     return {
         "description": "A field test ({field: X, <operator>: value}) or all/any/not of conditions.",

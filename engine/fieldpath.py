@@ -88,6 +88,6 @@ def path_resolver(schema: Schema, obj: str) -> Callable[[str], FieldInfo | str]:
         found = schema.resolve(obj, path)
         if isinstance(found, FieldInfo):
             return found
-        return found.message + did_you_mean(path.split(".")[-1], found.suggestions)
+        return found.message + did_you_mean(found.word, found.suggestions)
 
     return resolve

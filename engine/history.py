@@ -113,8 +113,8 @@ def value_before(record: Record, field: str, at: datetime,
                    if moment < at]
         if earlier:
             return earlier[-1].get("StageName")
-    later = [change for change in (changes if changes is not None else field_changes(record, (field,)))
-             if change.field == field and change.at >= at]
+    known = changes if changes is not None else field_changes(record, (field,))
+    later = [change for change in known if change.field == field and change.at >= at]
     if later:
         return later[0].old
     return record.get(field)

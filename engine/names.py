@@ -36,7 +36,8 @@ def _word_case(word: str) -> str:
 
 
 def name_case(text: str) -> str:
-    """``"JOHN"`` -> ``"John"``, ``"o'brien"`` -> ``"O'Brien"``, ``"mcdonald"`` -> ``"McDonald"``."""
+    """``"JOHN"`` -> ``"John"``, ``"o'brien"`` -> ``"O'Brien"``, ``"mcdonald"`` -> ``"McDonald"``.
+    """
     if not (text.isupper() or text.islower()):
         return text
     words = text.split(" ")

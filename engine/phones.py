@@ -14,7 +14,6 @@ import phonenumbers
 from phonenumbers import COUNTRY_CODE_TO_REGION_CODE, PhoneMetadata, PhoneNumberFormat
 
 
-
 @lru_cache(maxsize=1)
 def _national_lengths() -> dict[str, frozenset[int]]:
     """Country calling code -> possible national number lengths (union over its regions)."""
@@ -48,7 +47,10 @@ def looks_e164(text: str) -> bool:
 
 @lru_cache(maxsize=65536)
 def parse(text: str, region: str | None, strict: bool = False) -> phonenumbers.PhoneNumber | None:
-    """The number, or None if it is not one (``strict``: valid for its region, not only possible)."""
+    """The number, or None if it is not one.
+
+    ``strict``: valid for its region (assigned ranges), not only possible (a plausible length).
+    """
     try:
         number = phonenumbers.parse(text, region)
     except phonenumbers.NumberParseException:

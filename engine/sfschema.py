@@ -1,4 +1,4 @@
-"""What the engine knows of Salesforce's standard objects, so rules are checked before any org is at hand.
+"""What the engine knows of Salesforce's standard objects, to check rules before an org is at hand.
 
 Rule files name objects, fields and relationships; a typo there must be an error with a location,
 not an empty result at run time. Without an org we check against the standard objects below;
@@ -166,6 +166,8 @@ class PathProblem:
     """Why a field path does not resolve, and what the admin probably meant."""
 
     message: str
+    #: the name that did not resolve, to compare with the suggestions
+    word: str = ""
     suggestions: tuple[str, ...] = ()
 
 
@@ -210,10 +212,8 @@ class Schema:
         for hop in parts[:-1]:
             target = self.parents(current).get(hop)
             if target is None:
-                return PathProblem(
-                    f"unknown relationship '{hop}' on {current}",
-                    tuple(sorted(self.parents(current))),
-                )
+                return PathProblem(f"unknown relationship '{hop}' on {current}", hop,
+                                   tuple(sorted(self.parents(current))))
             current = target
         last = parts[-1]
         info = self.field(current, last)
@@ -221,7 +221,8 @@ class Schema:
             return info
         if last.endswith("__c") and not self.is_described(current):
             return FieldInfo(name=last, type="anytype")
-        return PathProblem(f"unknown field '{last}' on {current}", tuple(self.fields(current)))
+        return PathProblem(f"unknown field '{last}' on {current}", last,
+                           tuple(self.fields(current)))
 
 
 def field_infos_from_describe(describe: Mapping[str, object]) -> dict[str, FieldInfo]:

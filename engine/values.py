@@ -31,7 +31,8 @@ def date_key(value: Any) -> str | None:
     if type(value) is str:
         return value[:10] if len(value) >= 10 else None
     if isinstance(value, datetime):
-        return value.astimezone(UTC).date().isoformat() if value.tzinfo else value.date().isoformat()
+        moment = value.astimezone(UTC) if value.tzinfo else value
+        return moment.date().isoformat()
     if isinstance(value, date):
         return value.isoformat()
     return None

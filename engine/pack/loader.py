@@ -27,7 +27,7 @@ from engine.pack.model import Pack, Routing, Rule, RuleCase, RuleSpec, Source
 from engine.pack.yaml_source import Document, parse_document
 from engine.permissions import FieldPolicy, FieldPolicySpec, PolicyState, folded
 from engine.rules import KINDS
-from engine.rules.base import KindSpec, ParamsBase
+from engine.rules.base import KindSpec
 from engine.sfschema import Schema
 
 FILE_KEYS = ("rules", "policies", "tests", "context")
@@ -51,7 +51,7 @@ def rule_files(root: Path) -> list[Path]:
 
 
 def load_pack(path: str | Path, describe: Describe | None = None) -> Pack:
-    """Load and check every rule file under ``path``; raise :class:`RuleErrors` listing all mistakes.
+    """Load and check every rule file under ``path``; raise :class:`RuleErrors` with all mistakes.
 
     ``describe`` (object -> field -> FieldInfo, from the org) lets unknown custom fields be caught
     too; without it, standard Salesforce objects and fields are checked.
@@ -243,12 +243,12 @@ class _Loader:
         common_keys = set(RuleSpec.model_fields)
         param_keys = set(kind.params.model_fields) if kind else set()
         for key in data:
-            if key not in common_keys | param_keys:
-                where = f" for kind '{kind.name}'" if kind else ""
+            # Without a known kind, its keys cannot be told from typos: say nothing about them.
+            if kind is not None and key not in common_keys | param_keys:
                 known = sorted(common_keys | param_keys)
                 self.errors.append(document.error(
-                    (*loc, key), f"unknown key '{key}'{where}{did_you_mean(key, known)}",
-                    at_key=True))
+                    (*loc, key), f"unknown key '{key}' for kind '{kind.name}'"
+                                 f"{did_you_mean(key, known)}", at_key=True))
         spec = self._validate(document, RuleSpec,
                               {k: v for k, v in data.items() if k in common_keys}, loc)
         params = None if kind is None else self._validate(
@@ -270,8 +270,8 @@ class _Loader:
                                                  path_resolver(self.schema, obj))
                 self.report(document, problems, loc)
                 applies = compile_condition(when) if when is not None else None
-        if spec is not None and kind is not None:
-            self.report(document, self._action_problems(spec, kind), loc)
+        if kind is not None:
+            self.report(document, self._action_problems(data, kind), loc)
         if obj is not None and kind is not None and params is not None:
             params.bind(obj)
             self.report(document, kind.prepare(params, obj, self.schema), loc)
@@ -320,34 +320,40 @@ class _Loader:
                 continue
             found = self.schema.resolve(obj, name)
             if not isinstance(found, FieldInfo):
-                problems.append(Problem(field_loc,
-                                        found.message + did_you_mean(name, found.suggestions)))
+                hint = did_you_mean(found.word, found.suggestions)
+                problems.append(Problem(field_loc, found.message + hint))
         return problems
 
     @staticmethod
-    def _action_problems(spec: RuleSpec, kind: KindSpec) -> list[Problem]:
+    def _action_problems(data: dict[str, Any], kind: KindSpec) -> list[Problem]:
+        """How action, kind and routing fit together (read from the raw rule: an invalid
+        severity elsewhere must not hide a conflicting action)."""
+        try:
+            action = Action(data.get("action", Action.REPORT.value))
+        except ValueError:
+            return []  # not an action at all: RuleSpec validation says so
+        routing = data.get("routing")
         problems = []
-        if spec.action not in kind.actions:
-            allowed = ", ".join(action.value for action in Action if action in kind.actions)
+        if action not in kind.actions:
+            allowed = ", ".join(item.value for item in Action if item in kind.actions)
             why = {Action.FIX: "it proposes no fixes", Action.REVERT: "only edit_violation reverts"}
-            reason = why.get(spec.action, "")
-            problems.append(Problem(("action",), f"action '{spec.action.value}' is not possible "
-                                                 f"for kind '{kind.name}'"
-                                                 f"{' (' + reason + ')' if reason else ''}; "
+            reason = f" ({why[action]})" if action in why else ""
+            problems.append(Problem(("action",), f"action '{action.value}' is not possible for "
+                                                 f"kind '{kind.name}'{reason}; "
                                                  f"use one of {allowed}"))
-        if spec.routing is not None:
-            if spec.action is not Action.TASK:
-                problems.append(Problem(("routing",), f"'routing' says who gets a review task, "
-                                                      f"but the action is '{spec.action.value}', "
-                                                      "not 'task'"))
-            elif spec.routing == "editor_manager" and kind.name != "edit_violation":
-                problems.append(Problem(("routing",), "routing 'editor_manager' needs an editor: "
-                                                      "only edit_violation rules have one"))
-            elif not _plausible_user(spec.routing):
-                problems.append(Problem(("routing",), f"routing {spec.routing!r} is not owner, "
-                                                      "owner_manager, editor_manager, a user id "
-                                                      "(005...) or a username"
-                                                      f"{did_you_mean(spec.routing, ['owner', 'owner_manager', 'editor_manager'])}"))
+        if not isinstance(routing, str):
+            return problems
+        if action is not Action.TASK:
+            problems.append(Problem(("routing",), "'routing' says who gets a review task, but the "
+                                                  f"action is '{action.value}', not 'task'"))
+        elif routing == "editor_manager" and kind.name != "edit_violation":
+            problems.append(Problem(("routing",), "routing 'editor_manager' needs an editor: only "
+                                                  "edit_violation rules have one"))
+        elif not _plausible_user(routing):
+            hint = did_you_mean(routing, ["owner", "owner_manager", "editor_manager"])
+            problems.append(Problem(("routing",), f"routing {routing!r} is not owner, "
+                                                  "owner_manager, editor_manager, a user id "
+                                                  f"(005...) or a username{hint}"))
         return problems
 
 

@@ -62,7 +62,8 @@ def _inner_model(annotation: Any) -> type[BaseModel] | None:
     return None
 
 
-def problems_from(error: ValidationError, model: type[BaseModel], prefix: Loc = ()) -> Iterator[Problem]:
+def problems_from(error: ValidationError, model: type[BaseModel],
+                  prefix: Loc = ()) -> Iterator[Problem]:
     for item in error.errors(include_url=False):
         loc: Loc = tuple(item["loc"])
         kind = item["type"]
@@ -74,8 +75,8 @@ def problems_from(error: ValidationError, model: type[BaseModel], prefix: Loc = 
         elif kind == "extra_forbidden":
             owner = _model_at(model, loc[:-1])
             known = list(owner.model_fields) if owner else []
-            yield Problem((*prefix, *loc), f"unknown key '{loc[-1]}'{did_you_mean(str(loc[-1]), known)}",
-                          at_key=True)
+            hint = did_you_mean(str(loc[-1]), known)
+            yield Problem((*prefix, *loc), f"unknown key '{loc[-1]}'{hint}", at_key=True)
         elif kind in ("enum", "literal_error"):
             choices = _QUOTED.findall(str(ctx.get("expected", "")))
             hint = did_you_mean(str(value), choices) if isinstance(value, str) else ""

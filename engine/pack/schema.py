@@ -12,8 +12,8 @@ from typing import Annotated, Any, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
-from engine.model import Action
 from engine.conditions import CONDITION_MARK, condition_schema
+from engine.model import Action
 from engine.pack.cases import CaseSpec, ContextSpec
 from engine.pack.model import RuleSpec
 from engine.permissions import FieldPolicySpec
@@ -26,14 +26,14 @@ def _rule_model(name: str) -> type[BaseModel]:
     kind = KINDS[name]
     title = "".join(part.capitalize() for part in name.split("_")) + "Rule"
     actions = tuple(action.value for action in Action if action in kind.actions)
-    return create_model(  # type: ignore[call-overload, no-any-return]
-        title,
-        __base__=(RuleSpec, kind.params),
-        __doc__=kind.doc,
-        kind=(Literal[name], Field(description=kind.summary)),
-        action=(Literal[actions], Field(default="report", description="what a run may do: "
-                                        + ", ".join(actions))),
-    )
+    own: dict[str, Any] = {
+        "kind": (Literal[name], Field(description=kind.summary)),
+        "action": (Literal[actions], Field(default="report", description="what a run may do: "
+                                           + ", ".join(actions))),
+    }
+    model: type[BaseModel] = create_model(title, __base__=(RuleSpec, kind.params),
+                                          __doc__=kind.doc, **own)
+    return model
 
 
 def _with_condition_refs(node: Any) -> Any:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from engine.model import Context, Finding, Record, TaskRequest
-from engine.pack.model import Rule, Routing
+from engine.pack.model import Routing, Rule
 from engine.rules.base import Violation
 from engine.rules.stage_progression import WEEDER_TASK_PREFIX
 from engine.values import display

@@ -92,7 +92,8 @@ class _Builder:
                 if isinstance(source, MappingNode):
                     merged.extend(self._pairs(source))
         names = {k.value for k, _ in explicit if isinstance(k, ScalarNode)}
-        yield from ((k, v) for k, v in merged if not (isinstance(k, ScalarNode) and k.value in names))
+        yield from ((k, v) for k, v in merged
+                    if not (isinstance(k, ScalarNode) and k.value in names))
         yield from explicit
 
     def _mapping(self, node: MappingNode, loc: Loc) -> dict[str, Any]:
@@ -124,8 +125,13 @@ def parse_document(path: str, text: str) -> tuple[Document | None, list[RuleErro
         mark = error.problem_mark or error.context_mark
         line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         problem = error.problem or error.context or "not valid YAML"
-        context = f" ({error.context})" if error.context and error.problem else ""
-        return None, [RuleError(path, line, column, f"YAML syntax error: {problem}{context}")]
+        if error.context and error.problem and problem.startswith("but "):
+            text = f"{error.context}, {problem}"  # "expected a single document, but found ..."
+        elif error.context and error.problem:
+            text = f"{problem} ({error.context})"
+        else:
+            text = problem
+        return None, [RuleError(path, line, column, f"YAML syntax error: {text}")]
     except yaml.YAMLError as error:  # e.g. a reader error on a control character
         return None, [RuleError(path, 1, 1, f"YAML syntax error: {error}")]
     document = Document(path=path, data=None)

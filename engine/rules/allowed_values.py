@@ -39,7 +39,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from functools import cached_property
 from typing import Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from engine.canon import Scorer, Vocabulary
 from engine.model import Action, Context, FieldChange, Record
@@ -63,15 +63,17 @@ class Params(FieldsParams):
     values: list[str] | None = Field(default=None, min_length=1, description="allowed values")
     values_from: Literal["countries", "states", "picklist", "stages"] | None = Field(
         default=None, description="a built-in list of allowed values")
-    aliases: dict[str, str] = Field(default_factory=dict, description="written value -> allowed value")
+    country_field: str | None = Field(default=None,
+                                      description="states: the record's country field")
+    countries: list[str] = Field(default_factory=lambda: ["US", "CA"], min_length=1,
+                                 description="states: ISO alpha-2 codes of countries to check")
+    aliases: dict[str, str] = Field(default_factory=dict,
+                                    description="written value -> allowed value")
     threshold: float = Field(default=90.0, ge=0, le=100, description="lowest fuzzy score fixed")
     scorer: Scorer = Field(default="ratio", description="rapidfuzz scorer")
     nearest: int = Field(default=3, ge=1, le=10, description="how many near values to name")
     max_edits: int = Field(default=1, ge=0, le=2,
                            description="typing slips repaired below the threshold (0: none)")
-    country_field: str | None = Field(default=None, description="states: the record's country field")
-    countries: list[str] = Field(default_factory=lambda: ["US", "CA"], min_length=1,
-                                 description="states: ISO alpha-2 codes of countries to check")
 
     @field_validator("countries")
     @classmethod
@@ -81,25 +83,33 @@ class Params(FieldsParams):
             raise ValueError(f"unknown ISO country code {unknown[0]!r}; use codes like US, CA")
         return [code.upper() for code in codes]
 
+    @field_validator("aliases")
+    @classmethod
+    def _aliases_point_at_allowed_values(cls, aliases: dict[str, str],
+                                         info: ValidationInfo) -> dict[str, str]:
+        values, source = info.data.get("values"), info.data.get("values_from")
+        if values is not None:
+            allowed, what = set(values), "one of the allowed values"
+        elif source == "countries":
+            allowed, what = set(country_names()), "a country name such as United States"
+        elif source == "states":
+            countries = info.data.get("countries") or ()
+            allowed = {code for country in countries for code in subdivision_codes(country)}
+            what = "a state code such as CA"
+        else:
+            return aliases
+        for alias, target in aliases.items():
+            if target not in allowed:
+                raise ValueError(f"alias {alias!r} points to {target!r}, which is not {what}")
+        return aliases
+
     @model_validator(mode="after")
     def _consistent(self) -> Params:
         if (self.values is None) == (self.values_from is None):
             raise ValueError("give either 'values' or 'values_from'")
         if self.country_field is not None and self.values_from != "states":
             raise ValueError("'country_field' only applies to values_from: states")
-        if self.values is not None:
-            self._check_aliases(set(self.values), "one of the allowed values")
-        elif self.values_from == "countries":
-            self._check_aliases(set(country_names()), "a country name such as United States")
-        elif self.values_from == "states":
-            codes = {code for country in self.countries for code in subdivision_codes(country)}
-            self._check_aliases(codes, "a state code such as CA")
         return self
-
-    def _check_aliases(self, allowed: set[str], what: str) -> None:
-        for alias, target in self.aliases.items():
-            if target not in allowed:
-                raise ValueError(f"alias {alias!r} points to {target!r}, which is not {what}")
 
     @cached_property
     def fixed_vocabulary(self) -> Vocabulary | None:

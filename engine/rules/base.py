@@ -10,14 +10,15 @@ A kind module (``required.py``, ``format.py``, ...) is plain code with a fixed s
 ``check(params, record, ctx)``  pure: yields :class:`Violation` for one record
 and optionally ``OBJECTS`` (the objects it applies to) and ``prepare(params, object, schema)``
 (checks that types cannot express — conditions, field types — yielding
-:class:`~engine.located.Problem`, and precompiles what ``check`` will use). The module docstring is the
-user documentation, with a passing and a failing example.
+:class:`~engine.located.Problem`, and precompiles what ``check`` will use). The module
+docstring is the user documentation, with a passing and a failing example.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from functools import cached_property
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
@@ -39,7 +40,7 @@ class Violation:
 
     field: str | None
     message: str
-    evidence: Mapping[str, Any] = field(default_factory=dict)
+    evidence: Mapping[str, Any] = dataclass_field(default_factory=dict)
     #: a proposed correction: field -> (old, new)
     changes: Mapping[str, FieldChange] | None = None
     #: whether the correction may be applied without a person looking at it
@@ -53,7 +54,7 @@ class Needs:
     """What a rule reads: fields (parent paths included) and child relationships with fields."""
 
     fields: frozenset[str] = frozenset()
-    children: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    children: Mapping[str, frozenset[str]] = dataclass_field(default_factory=dict)
     stages: bool = False
     users: bool = False
 
@@ -94,7 +95,8 @@ class ParamsBase(BaseModel):
 
 
 class FieldsParams(ParamsBase):
-    """Kinds that check one field (``field: Email``) or several (``fields: [FirstName, LastName]``)."""
+    """Kinds checking one field (``field: Email``) or several (``fields: [FirstName, LastName]``).
+    """
 
     field: str | None = Field(default=None, description="the field to check")
     fields: list[str] | None = Field(default=None, min_length=1,

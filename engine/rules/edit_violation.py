@@ -1,4 +1,4 @@
-"""edit_violation: field-history rows showing a policy field edited by someone the policy does not allow.
+"""edit_violation: history showing a policy field edited by someone the policy does not allow.
 
 Who *did* change the data? For every field under a policy (see engine/permissions.py) the rule
 reads the record's field history, works out who was allowed to edit at that moment — the
@@ -30,8 +30,8 @@ Sales Rep after the deal was Closed Won, proposing to write the previous Amount 
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from functools import cached_property
 from datetime import timedelta
+from functools import cached_property
 
 from pydantic import Field
 
@@ -80,8 +80,9 @@ class Params(ParamsBase):
         wanted = self.fields if self.fields is not None else list(mine)
         for index, name in enumerate(wanted):
             if name not in mine:
-                yield Problem(("fields", index), f"no policy for {self.rule_object}.{name}; policies "
-                                                 "cover " + ", ".join(sorted(mine)))
+                covered = ", ".join(sorted(mine))
+                yield Problem(("fields", index),
+                              f"no policy for {self.rule_object}.{name}; policies cover {covered}")
         self.policies.update({name: mine[name] for name in wanted if name in mine})
 
 

@@ -1,4 +1,4 @@
-"""format: a filled-in field must be well formed — an email, a phone number, a web address, or a pattern.
+"""format: a filled-in field is well formed — an email, a phone number, a web address, a pattern.
 
 Incorrect data is the dangerous kind: find it, then close the door it came in by. Empty fields
 are not checked here (that is ``required``'s job).
@@ -51,11 +51,14 @@ Test = Callable[[str, Record], str | None]
 
 class Params(FieldsParams):
     format: Literal["email", "phone", "url", "regex"] = Field(description="what the value must be")
-    pattern: str | None = Field(default=None, description="regex format: the whole value must match")
+    pattern: str | None = Field(default=None,
+                                description="regex format: the whole value must match")
     expected: str | None = Field(default=None, description="regex format: the shape, in words")
     default_region: str = Field(default="US", description="phone: region of numbers without +")
-    region_field: str | None = Field(default=None, description="phone: country field picking the region")
-    strict: bool = Field(default=False, description="phone: valid for its region, not only possible")
+    region_field: str | None = Field(default=None,
+                                     description="phone: country field picking the region")
+    strict: bool = Field(default=False,
+                         description="phone: valid for its region, not only possible")
     schemes: list[str] = Field(default_factory=lambda: ["http", "https"], min_length=1,
                                description="url: allowed schemes")
 
@@ -178,7 +181,8 @@ def _make_phone_test(params: Params) -> Test:
     def phone_problem(text: str, record: Record) -> str | None:
         if not strict and phones.looks_e164(text):
             return None
-        region = region_of(record.get(region_field), default_region) if region_field else default_region
+        region = (region_of(record.get(region_field), default_region) if region_field
+                  else default_region)
         if phones.parse(text, region, strict) is None:
             return "is not a valid phone number" if strict else "is not a phone number"
         return None

@@ -67,7 +67,8 @@ _SIMPLE: dict[str, Transform] = {
 class Params(FieldsParams):
     steps: list[Step] = Field(min_length=1, description="transformations, in order")
     default_region: str = Field(default="US", description="e164: region of numbers without +")
-    region_field: str | None = Field(default=None, description="e164: country field picking the region")
+    region_field: str | None = Field(default=None,
+                                     description="e164: country field picking the region")
 
     @field_validator("default_region")
     @classmethod

@@ -1,4 +1,4 @@
-"""stage_progression: deals that jump stages, skip required ones or reopen — with nothing written down.
+"""stage_progression: deals that jump stages, skip required ones or reopen — nothing written down.
 
 A deal that goes from Prospecting to Closed Won with no notes is a deal nobody can learn from.
 The stage order is the org's (OpportunityStage SortOrder, IsClosed, IsWon), or ``order`` for a
@@ -167,7 +167,8 @@ class _Ladder:
 
     def __init__(self, params: Params, ctx: Context) -> None:
         if params.order is not None:
-            stages = [ctx.stage(name) or Stage(name, index) for index, name in enumerate(params.order)]
+            stages = [ctx.stage(name) or Stage(name, index)
+                      for index, name in enumerate(params.order)]
         else:
             stages = sorted(ctx.stages, key=lambda stage: stage.sort_order)
         self.by_name = {stage.name: stage for stage in stages}

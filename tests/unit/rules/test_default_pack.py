@@ -52,7 +52,8 @@ def test_files_point_editors_at_the_shipped_schema() -> None:
 
 def test_the_shipped_schema_is_the_generated_one() -> None:
     shipped = json.loads((RULES / "weeder-rules.schema.json").read_text(encoding="utf-8"))
-    assert shipped == rules_json_schema(), "regenerate: weeder rules schema > rules/weeder-rules.schema.json"
+    assert shipped == rules_json_schema(), (
+        "regenerate it: weeder rules schema > rules/weeder-rules.schema.json")
 
 
 def _contract_kinds() -> dict[str, set[str]]:

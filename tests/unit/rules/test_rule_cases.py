@@ -8,6 +8,7 @@ and its description, and fails with what differed.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -18,8 +19,8 @@ CASES = Path(__file__).parent / "cases"
 CASE_FILES = sorted(CASES.glob("*.yml"))
 
 
-def _cases() -> list[object]:
-    params = []
+def _cases() -> list[Any]:
+    params: list[Any] = []
     for path in CASE_FILES:
         pack = load_pack(path)
         params += [pytest.param(pack, case, id=f"{path.stem}::{case.name}") for case in pack.cases]

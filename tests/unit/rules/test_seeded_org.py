@@ -49,7 +49,8 @@ def seeded(tmp_path_factory: pytest.TempPathFactory) -> tuple[Pack, Evaluation, 
     return pack, evaluate(pack, records, ctx), manifest
 
 
-def _scores(pack: Pack, result: Evaluation, manifest: dict[str, Any]) -> dict[str, tuple[int, int, int]]:
+def _scores(pack: Pack, result: Evaluation,
+            manifest: dict[str, Any]) -> dict[str, tuple[int, int, int]]:
     """kind -> (found, missed, flagged but not planted)."""
     planted = {(d["kind"], d["object"], d["record_id"], d["field"]) for d in manifest["defects"]
                if d["kind"] not in NOT_THIS_PACK}
