@@ -5,6 +5,7 @@ Thin: each command parses options and calls one function of the sandbox.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
 
@@ -45,22 +46,37 @@ def seed(
     db: DbOption,
     size: Annotated[int, typer.Option(help="Roughly how many records to create.")] = 2000,
     seed: Annotated[int, typer.Option("--seed", help="Random seed: same seed, same org.")] = 7,
-    manifest: Annotated[Path | None, typer.Option(help="Write every planted defect here as JSON.")] = None,
+    manifest: Annotated[Path | None, typer.Option(
+        help="Write every planted defect here as JSON.")] = None,
 ) -> None:
     """Create a realistic org with known dirty data (listed in --manifest)."""
     from sandbox.seed import seed_org
 
-    summary = seed_org(db, size=size, seed=seed, manifest_path=manifest)
-    typer.echo(summary)
+    typer.echo(_or_exit(lambda: seed_org(db, size=size, seed=seed, manifest_path=manifest)))
 
 
 @app.command(name="import")
 def import_(
     path: Annotated[Path, typer.Argument(help="A data plan, a tree file, or Data Loader CSVs.")],
     db: DbOption,
+    declare_field: Annotated[list[str] | None, typer.Option(
+        "--declare-field", metavar="OBJECT.NAME__c:TYPE",
+        help="Declare a custom field before importing (repeatable), e.g. "
+             "Contact.Picture__c:url.")] = None,
 ) -> None:
-    """Load a Salesforce CLI sObject tree export or Data Loader CSV files."""
+    """Load a Salesforce CLI sObject tree export or Data Loader CSV files (all or nothing)."""
     from sandbox.importer import import_path
 
-    summary = import_path(path, db)
-    typer.echo(summary)
+    typer.echo(_or_exit(lambda: import_path(path, db, declare=declare_field or ())))
+
+
+def _or_exit(run: Callable[[], str]) -> str:
+    """A person's mistake as a message on stderr and an exit code, not a traceback (the same
+    as flows.cli.main does, for callers that run the typer app directly)."""
+    from engine.errors import WeederError
+
+    try:
+        return run()
+    except WeederError as error:
+        typer.echo(f"weeder: {error}", err=True)
+        raise typer.Exit(error.exit_code) from None

@@ -23,6 +23,7 @@ from sandbox.schema import STAGES
 from sandbox.seed_accounts import seed_accounts
 from sandbox.seed_core import Clock, Context, Ids, Manifest, Writer, rng_for, system
 from sandbox.seed_deals import seed_opportunities
+from sandbox.seed_derived import drop_indexes, load_stages, refresh_last_activity_dates
 from sandbox.seed_names import PeoplePool
 from sandbox.seed_people import seed_contacts, seed_leads
 from sandbox.seed_places import PhoneBook
@@ -91,22 +92,28 @@ def _seed(conn: sqlite3.Connection, size: int, seed: int,
     stages = _stages(conn, writer, ids, clock, staff.admin.id)
     ctx = Context(writer, ids, clock, manifest, seed, size, staff, PhoneBook(seed), people,
                   stages)
-    dropped = _drop_indexes(conn)
+    dropped = drop_indexes(conn)
     accounts = seed_accounts(ctx, counts.accounts)
     clean_contacts = seed_contacts(ctx, accounts, counts.contacts)
     seed_leads(ctx, clean_contacts, counts.leads)
     seed_opportunities(ctx, accounts, counts.opportunities)
     writer.flush()
-    _last_activity_dates(conn, today)
-    for statement in dropped:
-        conn.execute(statement)
+    conn.execute("BEGIN")
+    try:
+        refresh_last_activity_dates(conn, today)
+        for statement in dropped:
+            conn.execute(statement)
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
     return dict(sorted(writer.counts.items())), manifest
 
 
 def _stages(conn: sqlite3.Connection, writer: Writer, ids: Ids, clock: Clock,
             admin_id: str) -> dict[str, Stage]:
     """The org's stages by lower-case name, adding any standard stage that is missing."""
-    present = {row[0].lower() for row in conn.execute('SELECT ApiName FROM "OpportunityStage"')}
+    present = load_stages(conn)
     stamp = system(clock.start_of_today.replace(year=clock.today.year - 3), admin_id)
     for name, order, closed, won, probability, category in STAGES:
         if name.lower() not in present:
@@ -115,62 +122,7 @@ def _stages(conn: sqlite3.Connection, writer: Writer, ids: Ids, clock: Clock,
                 "IsActive": 1, "IsClosed": int(closed), "IsWon": int(won),
                 "DefaultProbability": probability, "ForecastCategoryName": category, **stamp})
     writer.flush()
-    rows = conn.execute('SELECT ApiName, SortOrder, IsActive, IsClosed, IsWon, '
-                        'DefaultProbability, ForecastCategoryName FROM "OpportunityStage"')
-    return {row[0].lower(): Stage(row[0], row[1], bool(row[2]), bool(row[3]), bool(row[4]),
-                                  row[5], row[6]) for row in rows}
-
-
-def _drop_indexes(conn: sqlite3.Connection) -> list[str]:
-    """Drop the secondary indexes for the bulk load (building them once at the end is several
-    times faster than keeping them up to date row by row); returns how to rebuild them."""
-    found = conn.execute("SELECT name, sql FROM sqlite_master WHERE type = 'index' "
-                         "AND sql IS NOT NULL AND name LIKE 'ix!_%' ESCAPE '!'").fetchall()
-    for name, _ in found:
-        conn.execute(f'DROP INDEX "{name}"')
-    return [sql for _, sql in found]
-
-
-_ACTIVITIES = """CREATE TEMP TABLE _activity AS
-    SELECT WhatId AS what, WhoId AS who, ActivityDate AS day FROM "Task"
-     WHERE IsClosed = 1 AND ActivityDate <= :today AND coalesce(IsDeleted, 0) = 0
-    UNION ALL
-    SELECT WhatId, WhoId, ActivityDate FROM "Event"
-     WHERE ActivityDate <= :today AND coalesce(IsDeleted, 0) = 0"""
-_UPDATES = (
-    """UPDATE "Opportunity" SET LastActivityDate = m.day FROM
-       (SELECT what AS id, max(day) AS day FROM _activity WHERE what LIKE '006%' GROUP BY what) m
-       WHERE "Opportunity".Id = m.id""",
-    """UPDATE "Contact" SET LastActivityDate = m.day FROM
-       (SELECT who AS id, max(day) AS day FROM _activity WHERE who LIKE '003%' GROUP BY who) m
-       WHERE "Contact".Id = m.id""",
-    """UPDATE "Lead" SET LastActivityDate = m.day FROM
-       (SELECT who AS id, max(day) AS day FROM _activity WHERE who LIKE '00Q%' GROUP BY who) m
-       WHERE "Lead".Id = m.id""",
-    """UPDATE "Account" SET LastActivityDate = m.day FROM
-       (SELECT id, max(day) AS day FROM (
-          SELECT what AS id, day FROM _activity WHERE what LIKE '001%'
-          UNION ALL SELECT o.AccountId, a.day FROM _activity a
-                    JOIN "Opportunity" o ON o.Id = a.what
-          UNION ALL SELECT c.AccountId, a.day FROM _activity a
-                    JOIN "Contact" c ON c.Id = a.who) GROUP BY id) m
-       WHERE "Account".Id = m.id""",
-)
-
-
-def _last_activity_dates(conn: sqlite3.Connection, today: date) -> None:
-    """LastActivityDate as Salesforce keeps it: the latest past event or closed task."""
-    conn.execute("BEGIN")
-    try:
-        conn.execute("DROP TABLE IF EXISTS temp._activity")
-        conn.execute(_ACTIVITIES, {"today": today.isoformat()})
-        for statement in _UPDATES:
-            conn.execute(statement)
-        conn.execute("DROP TABLE temp._activity")
-        conn.execute("COMMIT")
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
+    return load_stages(conn)
 
 
 def _summary(db_path: str | Path, size: int, seed: int, today: date, counts: dict[str, int],
