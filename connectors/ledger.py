@@ -22,7 +22,17 @@ from types import TracebackType
 from typing import Any
 
 import structlog
-from sqlalchemy import Connection, Engine, Row, bindparam, func, insert, select, update
+from sqlalchemy import (
+    Connection,
+    Engine,
+    Row,
+    bindparam,
+    delete,
+    func,
+    insert,
+    select,
+    update,
+)
 
 from connectors import ledger_journal, ledger_lock
 from connectors import ledger_schema as t
@@ -434,6 +444,13 @@ class Ledger:
         with self._engine.connect() as conn:
             return ledger_journal.entries(conn, t.journal.c.run_id == run_id)
 
+    def journal_between(self, start: datetime, end: datetime) -> list[JournalEntry]:
+        """Every write recorded in ``[start, end)``, whatever its run, in recording order."""
+        with self._engine.connect() as conn:
+            return ledger_journal.entries(
+                conn, (t.journal.c.created_at >= start) & (t.journal.c.created_at < end)
+            )
+
     def pending_entries(self) -> list[JournalEntry]:
         """Writes recorded but never resolved (a crash mid-write): the next run reconciles them."""
         with self._engine.connect() as conn:
@@ -626,6 +643,67 @@ class Ledger:
                 .limit(weeks)
             ).all()
         return [(row.week, row.score) for row in reversed(rows)]
+
+    def scores_since(
+        self, weeks: int = 8, *, before: str | None = None
+    ) -> dict[str, list[tuple[str, float]]]:
+        """Every key's scores over the last ``weeks`` weeks that have any, oldest first.
+
+        With ``before`` (an ISO week), only weeks before it count: redoing an old week's digest
+        compares it with the weeks before it, not with what came after.
+        ``{"team:005M": [("2026-W46", 81.0), ("2026-W47", 84.0)], ...}``
+        """
+        recent = select(t.scores.c.week).distinct()
+        if before is not None:
+            recent = recent.where(t.scores.c.week < check_week(before))
+        recent = recent.order_by(t.scores.c.week.desc()).limit(weeks)
+        with self._engine.connect() as conn:
+            chosen = list(conn.execute(recent).scalars())
+            if not chosen:
+                return {}
+            rows = conn.execute(
+                select(t.scores.c.key, t.scores.c.week, t.scores.c.score)
+                .where(t.scores.c.week.in_(chosen))
+                .order_by(t.scores.c.key, t.scores.c.week)
+            ).all()
+        series: dict[str, list[tuple[str, float]]] = {}
+        for row in rows:
+            series.setdefault(row.key, []).append((row.week, row.score))
+        return series
+
+    # -- records owned -------------------------------------------------------------------
+
+    def record_owner_counts(self, run_id: str, counts: Mapping[str, int]) -> None:
+        """How many records each user owns across the audited objects, as a full run counted
+        them; recording the same run again replaces its counts. The digest's scores divide by
+        these, so only a run that read every record should call this."""
+        now = self._now()
+        rows = [
+            {"run_id": run_id, "owner_id": owner, "records": int(records), "recorded_at": now}
+            for owner, records in sorted(counts.items())
+            if owner
+        ]
+        with self._engine.begin() as conn:
+            self._require_run(conn, run_id)
+            conn.execute(delete(t.owner_counts).where(t.owner_counts.c.run_id == run_id))
+            if rows:
+                conn.execute(insert(t.owner_counts), rows)
+
+    def owner_counts(self) -> dict[str, int]:
+        """The latest snapshot recorded by :meth:`record_owner_counts`; empty before the first."""
+        latest = (
+            select(t.owner_counts.c.run_id)
+            .order_by(t.owner_counts.c.recorded_at.desc(), t.owner_counts.c.run_id.desc())
+            .limit(1)
+            .scalar_subquery()
+        )
+        with self._engine.connect() as conn:
+            rows = conn.execute(
+                select(t.owner_counts.c.owner_id, t.owner_counts.c.records).where(
+                    t.owner_counts.c.run_id == latest
+                )
+            ).all()
+        return {row.owner_id: row.records for row in rows}
 
 
 def _current_marks() -> Any:

@@ -259,6 +259,18 @@ scores = Table(
     Column("recorded_at", UTCDateTime, nullable=False),
 )
 
+#: Records each user owns across the audited objects, as counted by a full audit run: the
+#: digest's score denominator. The latest run's rows are the current snapshot; older runs' rows
+#: stay as history.
+owner_counts = Table(
+    "owner_counts",
+    metadata,
+    Column("run_id", String(_ID), primary_key=True),
+    Column("owner_id", String(_ID), primary_key=True),
+    Column("records", Integer, nullable=False),
+    Column("recorded_at", UTCDateTime, nullable=False, index=True),
+)
+
 #: Named mutual-exclusion locks (the audit's "no overlap"), as rows so they work across
 #: processes and machines on any backend. ``token`` changes on every acquisition, which makes
 #: acquisition a compare-and-swap on one row.
