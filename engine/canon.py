@@ -4,8 +4,9 @@
 punctuation are set aside; ``"Untied States"`` matches fuzzily (rapidfuzz) when its score reaches
 the threshold, and ``"Frnace"`` when it is one typing slip (a letter missing, extra or wrong, or
 two letters swapped) from exactly one allowed value. Otherwise there is no match, only the
-nearest candidates to name in a finding. Short keys (codes such as ``US``, ``NY``) only ever
-match exactly: fuzzy matching on two letters guesses. Results are cached per distinct value:
+nearest candidates to name in a finding. Short aliases (codes such as ``US``, ``GBR``) only
+ever match exactly, and values shorter than four letters are never repaired: fuzzy matching on
+two or three letters guesses. Results are cached per distinct value:
 real data repeats a few values many times.
 """
 
@@ -25,7 +26,7 @@ _SCORERS = {"ratio": fuzz.ratio, "wratio": fuzz.WRatio, "token_sort_ratio": fuzz
 _DROPPED = re.compile(r"[.'’]")
 _SPACED = re.compile(r"[\s,;:/()&_-]+")
 _CACHE_LIMIT = 50_000
-#: keys shorter than this match exactly or not at all
+#: aliases, and written values, shorter than this match exactly or not at all
 FUZZY_MIN_LENGTH = 4
 #: values shorter than this are not repaired by the one-slip rule
 SLIP_MIN_LENGTH = 5
@@ -66,7 +67,9 @@ class Vocabulary:
             key = match_key(value)
             self._by_key[key] = value  # a value's own spelling beats an alias with the same key
             self._alias_keys.discard(key)
-        self._keys = [key for key in self._by_key if len(key) >= FUZZY_MIN_LENGTH]
+        # Allowed values are all candidates; short aliases (codes: US, GBR) only match exactly.
+        self._keys = [key for key in self._by_key
+                      if key not in self._alias_keys or len(key) >= FUZZY_MIN_LENGTH]
         self._cache: dict[str, Match] = {}
 
     def __contains__(self, value: object) -> bool:

@@ -15,28 +15,37 @@ from phonenumbers import COUNTRY_CODE_TO_REGION_CODE, PhoneMetadata, PhoneNumber
 
 
 @lru_cache(maxsize=1)
-def _national_lengths() -> dict[str, frozenset[int]]:
-    """Country calling code -> possible national number lengths (union over its regions)."""
-    lengths: dict[str, frozenset[int]] = {}
+def _national_shapes() -> dict[str, tuple[frozenset[int], str | None]]:
+    """Country calling code -> (possible national lengths, trunk prefix pattern).
+
+    As phonenumbers' ``is_possible_number`` decides: by the calling code's main region (RU for
+    +7), counting numbers only dialable locally. A national number that starts with the trunk
+    prefix ("+44 0 20...") is not E.164 yet: phonenumbers drops the prefix when it parses.
+    """
+    shapes: dict[str, tuple[frozenset[int], str | None]] = {}
     for code, regions in COUNTRY_CODE_TO_REGION_CODE.items():
-        possible: set[int] = set()
-        for region in regions:
-            metadata = (PhoneMetadata.metadata_for_region(region)
-                        or PhoneMetadata.metadata_for_nongeo_region(code))
-            if metadata is not None and metadata.general_desc is not None:
-                possible.update(metadata.general_desc.possible_length or ())
+        main = regions[0]
+        metadata = (PhoneMetadata.metadata_for_nongeo_region(code) if main == "001"
+                    else PhoneMetadata.metadata_for_region(main))
+        if metadata is None or metadata.general_desc is None:
+            continue
+        possible = set(metadata.general_desc.possible_length or ())
+        possible.update(metadata.general_desc.possible_length_local_only or ())
         if possible:
-            lengths[str(code)] = frozenset(possible)
-    return lengths
+            trunk = metadata.national_prefix_for_parsing or metadata.national_prefix
+            shapes[str(code)] = (frozenset(possible), trunk)
+    return shapes
 
 
 @lru_cache(maxsize=1)
 def _possible_e164() -> re.Pattern[str]:
     """One pattern for every calling code and its possible national lengths: a single match."""
     branches = []
-    for code, lengths in sorted(_national_lengths().items()):
+    for code, (lengths, trunk) in sorted(_national_shapes().items()):
         sizes = "|".join(f"[0-9]{{{size}}}" for size in sorted(lengths))
-        branches.append(f"{code}(?:{sizes})")
+        # Numbers starting like a trunk prefix take the slow path, where phonenumbers decides.
+        not_trunk = f"(?!(?:{trunk}))" if trunk else ""
+        branches.append(f"{code}{not_trunk}(?:{sizes})")
     return re.compile(r"\+(?:" + "|".join(branches) + ")")
 
 
