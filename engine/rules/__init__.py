@@ -1,7 +1,11 @@
 """The rule kinds: one module each, registered here by name (yamllint style, no magic).
 
 A rule file picks a kind with ``kind: <name>``; :data:`KINDS` is the whole list. Each module's
-docstring is its user documentation (``weeder rules schema`` and the JSON Schema carry it).
+docstring is its user documentation (the JSON Schema of ``weeder rules schema`` carries it).
+
+Actions and kinds: every kind may ``report`` and open a review ``task``; ``fix`` is for kinds
+that propose corrections (allowed_values, normalise); ``revert`` only for edit_violation. The
+loader refuses any other pairing, at the ``action:`` line. rules/README.md has the overview.
 """
 
 from __future__ import annotations
