@@ -175,3 +175,31 @@ def _collapse_empty_parents(record: dict[str, Any]) -> dict[str, Any]:
             value = _collapse_empty_parents(value)
             record[key] = None if all(v is None for v in value.values()) else value
     return record
+
+
+_NUMBER_TYPES = frozenset({"double", "currency", "percent"})
+
+
+def typed_value(value: Any, field_type: str) -> Any:
+    """A Bulk API CSV value (a string) in the JSON type a REST query would give."""
+    if value is None or not isinstance(value, str):
+        return value
+    if field_type == "boolean":
+        return value.lower() == "true"
+    try:
+        if field_type == "int":
+            return int(float(value))
+        if field_type in _NUMBER_TYPES:
+            return float(value)
+    except ValueError:
+        return value
+    return value
+
+
+def typed_record(record: dict[str, Any], field_types: Mapping[str, str]) -> dict[str, Any]:
+    """Bulk rows typed like REST rows, so rules see the same values either way."""
+    for name, value in record.items():
+        field_type = field_types.get(name)
+        if field_type is not None:
+            record[name] = typed_value(value, field_type)
+    return record

@@ -36,6 +36,9 @@ for plugin in entry_points(group="weeder.commands"):
 
 def main() -> None:
     """Console entry: a person's mistake becomes a message and an exit code, not a traceback."""
+    from flows.log import configure_logging
+
+    configure_logging()
     try:
         app()
     except WeederError as error:

@@ -24,7 +24,9 @@ def _is_secret_key(key: str) -> bool:
     return any(marker in lowered for marker in _SECRET_MARKERS)
 
 
-def mask_secrets(_logger: Any, _method: str, event: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
+def mask_secrets(
+    _logger: Any, _method: str, event: MutableMapping[str, Any]
+) -> MutableMapping[str, Any]:
     for key in list(event):
         if key != "event" and _is_secret_key(key) and event[key]:
             event[key] = "***"
@@ -44,7 +46,9 @@ def configure_logging(level: str | None = None, *, force: bool = False) -> None:
     global _configured
     if _configured and not force:
         return
-    level_name = (level or os.environ.get("WEEDER_LOG_LEVEL", "INFO")).upper()
+    # A person at a terminal reads the command's own output; logs are for schedulers and CI.
+    default = "WARNING" if sys.stderr.isatty() else "INFO"
+    level_name = (level or os.environ.get("WEEDER_LOG_LEVEL", default)).upper()
     renderer: Any = (
         structlog.processors.JSONRenderer()
         if wants_json()

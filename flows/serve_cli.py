@@ -2,8 +2,40 @@
 
 from __future__ import annotations
 
+import os
+from typing import Annotated
+
 import typer
+
+AUDIT_CRON = "0 * * * *"
+DIGEST_CRON = "0 7 * * 1"  # Mondays 07:00, in WEEDER_DIGEST_TIMEZONE
 
 
 def register(app: typer.Typer) -> None:
-    """Commands arrive with the audit issue."""
+    @app.command()
+    def serve(
+        timezone: Annotated[
+            str, typer.Option(help="Timezone of the weekly digest (IANA name).",
+                              envvar="WEEDER_DIGEST_TIMEZONE")
+        ] = "UTC",
+    ) -> None:
+        """Run both schedules in this process: hourly-audit (every hour) and weekly-digest
+        (Mondays 07:00). Stop with Ctrl-C; the deployments are paused on the way out."""
+        from prefect import serve as prefect_serve
+        from prefect.schedules import Cron
+
+        from flows.audit import audit_flow
+        from flows.digest import digest_flow
+
+        os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+        prefect_serve(
+            audit_flow.to_deployment(
+                name="hourly-audit", schedule=Cron(AUDIT_CRON, timezone="UTC"),
+                parameters={"mode": "auto", "rules_dir": None, "full": False},
+                concurrency_limit=1,
+            ),
+            digest_flow.to_deployment(
+                name="weekly-digest", schedule=Cron(DIGEST_CRON, timezone=timezone),
+                parameters={"send": True}, concurrency_limit=1,
+            ),
+        )
