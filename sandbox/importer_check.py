@@ -212,7 +212,7 @@ class Checker:
                 self.problems.add(f"{record.source.place}: Id {record.kept_id} is also the Id "
                                   f"of {seen[record.kept_id]} (DUPLICATE_VALUE)")
             seen[record.kept_id] = record.source.place
-        for object_name in {r.sobject.name for r in checked if r.kept_id}:
+        for object_name in sorted({r.sobject.name for r in checked if r.kept_id}):
             ids = [r.kept_id for r in checked if r.kept_id and r.sobject.name == object_name]
             for existing in self._existing(object_name, ids):  # type: ignore[arg-type]
                 self.problems.add(f"{seen[existing]}: the org already has a {object_name} with "

@@ -237,6 +237,7 @@ def _changed(name: str, value: object, rng: random.Random) -> object:
     if name == "Rating":
         return rng.choice([r for r in ("Hot", "Warm", "Cold") if r != value])
     if name == "AnnualRevenue":
-        step = rng.choice((-1, 1)) * rng.randrange(1, 20) * 100_000
-        return max(100_000.0, float(value or 0) + step)  # type: ignore[arg-type]
+        current = float(value or 0)  # type: ignore[arg-type]
+        step = rng.randrange(1, 20) * 100_000
+        return current - step if current - step >= 100_000 else current + step
     return rng.choice([i for i in _INDUSTRY.values() if i != value])

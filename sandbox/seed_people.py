@@ -73,7 +73,8 @@ def seed_contacts(ctx: Context, accounts: list[AccountInfo], count: int) -> list
             other = rng.choice(accounts)
             while other.id == account.id and len(accounts) > 1:
                 other = rng.choice(accounts)
-            _nickname_pair(ctx, rng, account, other, f"nickname-{pair_no}")
+            _nickname_pair(ctx, rng, account, other, f"nickname-{pair_no}", avoid,
+                           used.setdefault(other.id, set()))
         else:
             first, last = _draw(ctx, avoid, simple=spec == "bad_name_case")
             person = _contact(ctx, rng, account, spec, first, last)
@@ -200,9 +201,11 @@ def _contact_cluster(ctx: Context, rng: random.Random, account: AccountInfo, avo
 
 
 def _nickname_pair(ctx: Context, rng: random.Random, one: AccountInfo, other: AccountInfo,
-                   group: str) -> None:
+                   group: str, avoid_one: set[str], avoid_other: set[str]) -> None:
     """Two different people whose names match through a nickname, and nothing else does."""
-    first, last = _draw(ctx, set(), nicknamed=True)
+    first, last = _draw(ctx, avoid_one | avoid_other, nicknamed=True)
+    avoid_one.update((fold(first), fold(last)))
+    avoid_other.update((fold(NICKNAMES.get(first, first)), fold(last)))
     nickname = NICKNAMES.get(first, first)
     a = _contact(ctx, rng, one, "clean", first, last)
     elsewhere = address(pick_country(rng), rng)

@@ -60,6 +60,12 @@ class Deal:
         return any(abs((day - q.date()).days) < QUIET_MARGIN.days for q in self.quiet)
 
 
+def _other_amount(amount: float, rng: random.Random, spread: float) -> float:
+    """A new amount within ``spread`` of the old, in steps of 500, and never the same."""
+    changed = float(round(amount * rng.uniform(1 - spread, 1 + spread) / 500) * 500)
+    return changed if changed != amount else amount + 500.0
+
+
 class Planner:
     """Builds :class:`Deal` plans for every scenario from the org's stage table."""
 
@@ -185,13 +191,13 @@ class Planner:
                      before: datetime) -> None:
         if rng.random() < 0.25 and deal.initial["Amount"] is not None:
             when = later(deal.created, rng, max_days=600, before=before)
-            amount = float(round(deal.initial["Amount"] * rng.uniform(0.7, 1.3) / 500) * 500)
+            amount = _other_amount(deal.initial["Amount"], rng, 0.3)
             deal.changes.append(Change(when, self._by(owner, manager, rng), {"Amount": amount}))
 
     def _after_close_amount(self, deal: Deal, editor: str, rng: random.Random) -> None:
         assert deal.close_moment is not None
         when = later(deal.close_moment, rng, max_days=30, before=self.clock.start_of_today)
-        amount = float(round((deal.initial["Amount"] or 10000) * rng.uniform(0.8, 1.2) / 500) * 500)
+        amount = _other_amount(deal.initial["Amount"] or 10000.0, rng, 0.2)
         deal.changes.append(Change(when, editor, {"Amount": amount}))
 
     def _ops(self, rng: random.Random) -> str:
