@@ -38,6 +38,8 @@ class Evaluation:
     #: records checked per object
     checked: dict[str, int] = field(default_factory=dict)
     failures: list[RuleFailure] = field(default_factory=list)
+    #: rule id -> how many records it failed on
+    failures_by_rule: dict[str, int] = field(default_factory=dict)
 
 
 def evaluate(pack: Pack, records_by_object: Mapping[str, Iterable[Record]],
@@ -98,9 +100,15 @@ def _emit(result: Evaluation, rule: Rule, record: Record, violation: Violation,
             result.tasks.append(task)
 
 
+#: failures logged one by one per rule; the rest are counted in the result only
+_LOGGED_FAILURES = 5
+
+
 def _failed(result: Evaluation, rule: Rule, record: Record, error: Exception) -> None:
     record_id = record.get("Id") if isinstance(record, Mapping) else None
     failure = RuleFailure(rule.id, rule.object, record_id, f"{type(error).__name__}: {error}")
     result.failures.append(failure)
-    log.warning("rule_failed", rule_id=rule.id, object=rule.object, record_id=record_id,
-                error=failure.error)
+    count = result.failures_by_rule[rule.id] = result.failures_by_rule.get(rule.id, 0) + 1
+    if count <= _LOGGED_FAILURES:
+        log.warning("rule_failed", rule_id=rule.id, object=rule.object, record_id=record_id,
+                    error=failure.error, more_not_logged=count == _LOGGED_FAILURES)

@@ -9,7 +9,7 @@ read the test cases. All problems become ``path:line:column: message`` in one
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -81,7 +81,7 @@ class _Loader:
         self.schema = schema
         self.errors = errors
 
-    def report(self, document: Document, problems: Any, prefix: Loc = ()) -> int:
+    def report(self, document: Document, problems: Iterable[Problem], prefix: Loc = ()) -> int:
         count = 0
         for problem in problems:
             loc = (*prefix, *problem.loc)

@@ -4,6 +4,7 @@ conditions, the pull plan, evaluation (fixes, tasks, failures) and the org conte
 from __future__ import annotations
 
 import random
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -18,7 +19,7 @@ from engine.errors import WeederError
 from engine.model import Action, Context, FieldInfo, Stage
 from engine.names import name_case, tidy_spaces
 from engine.orgdata import context_from_rows
-from engine.pack import evaluate, explain, load_pack, render_soql
+from engine.pack import Pack, evaluate, explain, load_pack, render_soql
 from engine.pack.yaml_source import parse_document
 from engine.phones import is_phone, looks_e164, to_e164
 from engine.rules.format import email_problem
@@ -309,3 +310,21 @@ def test_context_from_the_org_rows() -> None:
     assert ctx.stage("Closed Won") == Stage("Closed Won", 9, True, True, True, 100.0)
     assert ctx.users["005A"]["Profile.Name"] == "Sales Rep"
     assert ctx.user_permission_sets == {"005A": frozenset({"Deal_Desk", "Deal Desk"})}
+
+
+def test_a_check_that_raises_is_recorded_per_record_and_the_others_still_run(pack) -> None:  # type: ignore[no-untyped-def]
+    def broken(params: object, record: dict[str, object], ctx: Context) -> object:
+        if record["Id"] == "001B":
+            raise KeyError("Phone")
+        return iter(())
+
+    phone = pack.rule("phone")
+    patched = Pack((*[rule for rule in pack.rules if rule.id != "phone"],
+                    replace(phone, kind=replace(phone.kind, check=broken))))
+    records = [{"Id": "001A", "BillingCountry": "USA"}, {"Id": "001B", "BillingCountry": "UK"}]
+    result = evaluate(patched, {"Account": records}, Context(today=TODAY))
+    assert [(f.rule_id, f.record_id) for f in result.findings] == [
+        ("country", "001A"), ("country", "001B")]
+    assert [(f.rule_id, f.record_id, f.error) for f in result.failures] == [
+        ("phone", "001B", "KeyError: 'Phone'")]
+    assert result.failures_by_rule == {"phone": 1}
