@@ -58,6 +58,8 @@ def import_path(path: str | Path, db_path: str | Path, *, declare: Sequence[str]
     """
     started = time.perf_counter()
     source = Path(path)
+    if not source.exists():
+        raise WeederError(f"{source}: no such file or folder", exit_code=1)
     conn = connect(db_path)
     try:
         declared = [parse_declaration(text) for text in declare]
@@ -235,8 +237,10 @@ def _summary(what: str, db_path: str | Path, counts: dict[str, int],
     text = f"Imported {total:,} records from {what} into {db_path} in {seconds:.1f} s: {parts}."
     if declared:
         text += " Declared " + ", ".join(f"{o}.{f.name} ({f.type})" for o, f in declared) + "."
-    if reassigned:
-        text += (f" {reassigned:,} references to users not in the org were given to the admin.")
+    if reassigned == 1:
+        text += " 1 reference to a user not in the org was given to the admin."
+    elif reassigned:
+        text += f" {reassigned:,} references to users not in the org were given to the admin."
     return text
 
 

@@ -135,7 +135,7 @@ def test_data_loader_csv_keeps_real_ids_and_maps_references(tmp_path: Path) -> N
     assert accounts["Globex Inc."].startswith("001") and accounts["Globex Inc."] != "X-2"
     assert contacts == {"Lee": "001D000000IRFmaIAH", "Berg": accounts["Globex Inc."]}
     assert acme == (admin, "2024-03-01T10:00:00.000+0000")  # unknown owner -> the admin
-    assert "1 references to users not in the org were given to the admin" in summary
+    assert "1 reference to a user not in the org was given to the admin" in summary
 
 
 def test_nothing_is_half_imported_when_one_row_is_wrong(tmp_path: Path) -> None:
