@@ -268,7 +268,7 @@ def test_picklist_values_come_from_describe_and_tasks_go_to_the_owners_manager(p
     assert result.fixes == []
 
 
-def test_a_rule_that_breaks_on_one_record_is_reported_and_the_run_goes_on(pack) -> None:  # type: ignore[no-untyped-def]
+def test_odd_values_are_read_as_text_and_nothing_crashes(pack) -> None:  # type: ignore[no-untyped-def]
     records = [{"Id": "001A", "Phone": "+14155550123", "BillingCountry": object()},
                {"Id": "001B", "Phone": "12"}]
     broken = {"Id": "001C", "Phone": 12345678901234567890}
