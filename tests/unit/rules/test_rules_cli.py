@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
-import pytest
 from typer.testing import CliRunner
 
-from flows.cli import app, main
+from engine.errors import WeederError
+from flows.cli import app
 
 ROOT = Path(__file__).resolve().parents[3]
 RULES = ROOT / "rules"
@@ -72,15 +71,12 @@ def test_validate_checks_custom_fields_against_saved_describe(tmp_path: Path) ->
         f"{rules}:6:12: unknown field 'Company__c' on Lead (did you mean 'Company'?)"]
 
 
-def test_validate_of_a_missing_directory_says_so_without_a_traceback(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-        capsys: pytest.CaptureFixture[str]) -> None:
-    monkeypatch.setattr(sys, "argv", ["weeder", "rules", "validate", str(tmp_path / "nope")])
-    with pytest.raises(SystemExit) as exited:
-        main()
-    assert exited.value.code == 1
-    assert capsys.readouterr().err == (
-        f"weeder: no rules at {tmp_path / 'nope'}: no such file or directory\n")
+def test_validate_of_a_missing_directory_is_a_weeder_error_not_a_crash(tmp_path: Path) -> None:
+    # `weeder` (flows.cli.main) prints a WeederError as "weeder: <message>" with its exit code.
+    result = runner.invoke(app, ["rules", "validate", str(tmp_path / "nope")])
+    assert isinstance(result.exception, WeederError)
+    assert str(result.exception) == f"no rules at {tmp_path / 'nope'}: no such file or directory"
+    assert result.exception.exit_code == 1
 
 
 def test_test_runs_the_cases_and_reports_each(tmp_path: Path) -> None:
