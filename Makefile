@@ -8,6 +8,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
 export PREFECT_SERVER_ANALYTICS_ENABLED := false
+export PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS := 120
 export PREFECT_HOME ?= $(CURDIR)/.weeder/prefect
 
 .PHONY: demo test install bench lock lint clean
@@ -22,10 +23,12 @@ install: $(STAMP)
 
 ## Run Weeder's main job against the embedded sandbox org, then stop everything it started.
 demo: $(STAMP)
+	@mkdir -p "$(PREFECT_HOME)"
 	$(BIN)/python -m sandbox.demo
 
 ## The whole test suite.
 test: $(STAMP)
+	@mkdir -p "$(PREFECT_HOME)"
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 ## Benchmarks print figures; they never decide pass or fail.

@@ -7,8 +7,10 @@ stays fast. The sandbox is not imported here: it registers itself through the
 
 from __future__ import annotations
 
+import os
 import sys
 from importlib.metadata import entry_points
+from pathlib import Path
 
 import typer
 
@@ -38,6 +40,12 @@ def main() -> None:
     """Console entry: a person's mistake becomes a message and an exit code, not a traceback."""
     from flows.log import configure_logging
 
+    # Prefect's local server: no phoning home, and patience on a busy two-core machine.
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
+    if os.environ.get("PREFECT_HOME"):
+        # Prefect's local server does not start when its home folder is missing.
+        Path(os.environ["PREFECT_HOME"]).expanduser().mkdir(parents=True, exist_ok=True)
     configure_logging()
     try:
         app()

@@ -19,6 +19,16 @@ _SECRET_MARKERS = ("password", "secret", "token", "session_id", "sessionid", "au
 _configured = False
 
 
+class _CurrentStderr:
+    """Whatever sys.stderr is when a line is written (test runners swap it), not at setup."""
+
+    def write(self, text: str) -> int:
+        return sys.stderr.write(text)
+
+    def flush(self) -> None:
+        sys.stderr.flush()
+
+
 def _is_secret_key(key: str) -> bool:
     lowered = key.lower()
     return any(marker in lowered for marker in _SECRET_MARKERS)
@@ -66,7 +76,7 @@ def configure_logging(level: str | None = None, *, force: bool = False) -> None:
         wrapper_class=structlog.make_filtering_bound_logger(
             logging.getLevelNamesMapping().get(level_name, logging.INFO)
         ),
-        logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
+        logger_factory=structlog.PrintLoggerFactory(file=_CurrentStderr()),
         cache_logger_on_first_use=False,
     )
     _configured = True

@@ -93,3 +93,54 @@ def schema() -> None:
     from engine.pack import rules_json_schema
 
     typer.echo(json.dumps(rules_json_schema(), indent=2, ensure_ascii=False))
+
+
+@app.command()
+def explain(
+    rule_id: Annotated[str, typer.Argument(help="The rule's id, as in its YAML file.")],
+    directory: Annotated[Path | None, typer.Option("--rules", help="Rules directory.")] = None,
+    limit: Annotated[int, typer.Option(help="How many findings to show.")] = 20,
+) -> None:
+    """Show what one rule would flag and fix on the current org (SF_* settings). Writes
+    nothing: records are read, the rule runs here, the results are printed."""
+    from datetime import UTC, datetime
+
+    from connectors.salesforce import SalesforceClient
+    from engine.pack import explain as explain_rule
+    from engine.soql_plan import render_soql
+    from engine.values import display
+    from flows import config
+    from flows.context import build_context
+
+    pack = _load(config.rules_dir(directory))
+    if pack.rule(rule_id) is None:
+        explain_rule(pack, rule_id, {}, None)  # type: ignore[arg-type]  # raises with did-you-mean
+    rule = pack.rule(rule_id)
+    assert rule is not None
+    typer.echo(f"{rule.id} ({rule.kind.name}, {rule.severity.value}, action {rule.action.value}) "
+               f"on {rule.object}: {rule.description}")
+    typer.echo(f"  defined at {rule.source}")
+    plan = pack.only([rule_id]).plan()
+    with SalesforceClient.from_env() as client:
+        ctx = build_context(client, today=datetime.now(UTC).date(), objects=plan.objects)
+        records = {name: list(client.query(render_soql(object_plan)))
+                   for name, object_plan in plan.objects.items()}
+        calls = client.api_calls
+    result = explain_rule(pack, rule_id, records, ctx)
+    checked = sum(len(rows) for rows in records.values())
+    typer.echo(f"  checked {checked:,} {rule.object} records: {len(result.findings)} findings, "
+               f"{sum(len(f.changes) for f in result.fixes)} field fixes, "
+               f"{len(result.tasks)} review tasks ({calls} API calls, nothing written)")
+    fixes = {(fix.record_id, name): change for fix in result.fixes
+             for name, change in fix.changes.items()}
+    for finding in result.findings[:limit]:
+        line = f"  - {finding.record_id}"
+        line += f".{finding.field}" if finding.field else ""
+        typer.echo(f"{line}: {finding.message}")
+        change = fixes.get((finding.record_id, finding.field or ""))
+        if change is not None:
+            typer.echo(f"      fix: {display(change.old)} -> {display(change.new)}")
+    if len(result.findings) > limit:
+        typer.echo(f"  … and {len(result.findings) - limit} more")
+    for failure in result.failures[:5]:
+        typer.echo(f"  ! {failure.record_id}: {failure.error}")
