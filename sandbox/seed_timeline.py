@@ -197,7 +197,13 @@ class Planner:
     def _after_close_amount(self, deal: Deal, editor: str, rng: random.Random) -> None:
         assert deal.close_moment is not None
         when = later(deal.close_moment, rng, max_days=30, before=self.clock.start_of_today)
-        amount = _other_amount(deal.initial["Amount"] or 10000.0, rng, 0.2)
+        # Differ from the amount the deal has by then (an earlier edit may have changed it),
+        # or the edit writes no history row and the planted defect cannot be seen.
+        current = deal.initial["Amount"]
+        for change in sorted(deal.changes, key=lambda change: change.when):
+            if change.when < when and "Amount" in change.values:
+                current = change.values["Amount"]
+        amount = _other_amount(current or 10000.0, rng, 0.2)
         deal.changes.append(Change(when, editor, {"Amount": amount}))
 
     def _ops(self, rng: random.Random) -> str:
