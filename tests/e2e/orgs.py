@@ -36,6 +36,10 @@ class SeededOrg:
     def defects(self, *kinds: str) -> list[dict[str, Any]]:
         return [d for d in self.manifest["defects"] if d["kind"] in kinds]
 
+    def database(self) -> OrgDatabase:
+        """The seeded data itself, to read (as it was before any audit)."""
+        return OrgDatabase(self.db_path, self.manifest)
+
     def copy_to(self, target: Path) -> OrgDatabase:
         copy_database(self.db_path, target)
         return OrgDatabase(target, self.manifest)
@@ -135,6 +139,5 @@ def login_as(sandbox_url: str, username: str) -> Any:
 
     from sandbox.loopback import loopback_session
 
-    host = sandbox_url.split("://", 1)[1]
     return Salesforce(username=username, password=PASSWORD, security_token="",
-                      instance=host, session=loopback_session(sandbox_url))
+                      session=loopback_session(sandbox_url))
