@@ -13,17 +13,19 @@ import dataclasses
 import time
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import cast
+from typing import Any, cast
 
 import structlog
 from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
-from prefect.states import Completed
+from prefect.states import Completed, State
 from prefect.task_runners import ThreadPoolTaskRunner
+from sqlalchemy.exc import OperationalError
 
 from connectors import mail
 from connectors.ledger import Ledger
 from connectors.salesforce import SalesforceClient
+from connectors.salesforce_errors import SalesforceUnavailable
 from connectors.templates import load_environment
 from engine.digest import (
     Digest,
@@ -39,7 +41,7 @@ from engine.model import Record
 from engine.templating import RenderedDigest, render_digest
 from flows import digest_delivery, digest_inputs
 from flows.digest_config import DigestConfig
-from flows.digest_delivery import Delivery, DigestRunSummary
+from flows.digest_delivery import Delivery, DeliveryStatus, DigestRunSummary
 from flows.digest_inputs import LedgerFacts
 from flows.log import configure_logging
 
@@ -51,23 +53,33 @@ log = structlog.get_logger(__name__)
 SEND_WORKERS = 4
 
 
-@task(name="read users", retries=2, retry_delay_seconds=10, cache_policy=NO_CACHE)
+def _worth_retrying(_task: Any, _run: Any, state: State[Any]) -> bool:
+    """Retry what may pass on a second try (Salesforce unreachable after the connector's own
+    retries, a busy database), not a refused login or a malformed query."""
+    return isinstance(state.data, SalesforceUnavailable | OperationalError | ConnectionError)
+
+
+_READ: dict[str, Any] = {"retries": 2, "retry_delay_seconds": 10,
+                         "retry_condition_fn": _worth_retrying, "cache_policy": NO_CACHE}
+
+
+@task(name="read users", **_READ)
 def read_users(client: SalesforceClient) -> list[Record]:
     return digest_inputs.read_users(client)
 
 
-@task(name="read the ledger", retries=2, retry_delay_seconds=10, cache_policy=NO_CACHE)
+@task(name="read the ledger", **_READ)
 def read_ledger(ledger: Ledger, week: ReportWeek) -> LedgerFacts:
     return digest_inputs.read_ledger(ledger, week, datetime.now(UTC))
 
 
-@task(name="count records owned", retries=2, retry_delay_seconds=10, cache_policy=NO_CACHE)
+@task(name="count records owned", **_READ)
 def count_records_owned(client: SalesforceClient, snapshot: dict[str, int]) -> dict[str, int]:
     """The latest full audit's counts; counted in the org until an audit has recorded them."""
     return snapshot or digest_inputs.count_records_owned(client)
 
 
-@task(name="look up records", retries=2, retry_delay_seconds=10, cache_policy=NO_CACHE)
+@task(name="look up records", **_READ)
 def look_up(client: SalesforceClient, ids_by_object: dict[str, set[str]],
             field: str) -> dict[str, str]:
     return digest_inputs.look_up(client, ids_by_object, field) if ids_by_object else {}
@@ -86,7 +98,7 @@ def send_one(ledger: Ledger, digest: Digest, rendered: RenderedDigest,
     return digest_delivery.send(ledger, digest, rendered, config)
 
 
-@task(name="remember scores", retries=2, retry_delay_seconds=10, cache_policy=NO_CACHE)
+@task(name="remember scores", **_READ)
 def remember_scores(ledger: Ledger, scores: WeekScores) -> None:
     ledger.record_scores(scores.week, scores.flat())
 
@@ -105,45 +117,57 @@ def digest_flow(send: bool = False, preview_dir: str | None = None,
     config = DigestConfig.from_env(sending=send)
     report_week = choose_week(week, config, datetime.now(UTC), sending=send)
     with Ledger.open() as ledger, SalesforceClient.from_env() as client:
-        users = read_users(client)
-        facts = read_ledger(ledger, report_week)
-        inputs = DigestInputs(
-            week=report_week, findings=facts.findings, journal=facts.journal, users=users,
-            records_owned=count_records_owned(client, facts.owner_counts),
-            history=facts.history, rule_titles=digest_inputs.rule_titles(),
-            record_owners=look_up(client, digest_inputs.orphan_records(facts, report_week),
-                                  "OwnerId"))
-        settings = DigestSettings(
-            instance_url=instance_url(client), skip_all_clear=config.skip_all_clear,
-            fallback_recipients=config.fallback_recipients)
-        batch = build_digests(inputs, settings)
-        names = look_up(client, digest_inputs.unnamed_records(batch), "Name")
-        if names:
-            batch = build_digests(dataclasses.replace(inputs, record_names=names), settings)
+        inputs = gather(client, ledger, report_week)
+        batch = build(client, inputs, config.digest_settings(instance_url(client)))
         rendered = render(batch, config.templates_dir)
         if preview_dir is not None:
             deliveries = [digest_delivery.preview(Path(preview_dir), digest, body, config.sender,
                                                   config.reply_to)
                           for digest, body in zip(batch.digests, rendered, strict=True)]
         else:
-            assert config.mail is not None
-            # One sender at a time: two overlapping runs could both find a manager unsent.
-            with ledger.run_lock("digest"):
-                futures = [send_one.submit(ledger, digest, body, config.mail)
-                           for digest, body in zip(batch.digests, rendered, strict=True)]
-                deliveries = [future.result() for future in futures]
+            deliveries = send_all(ledger, batch, rendered, config)
             remember_scores(ledger, batch.scores)
-        api_calls = client.api_calls
-    people = {str(user["Id"]): str(user.get("Name") or user["Id"]) for user in users}
-    summary = DigestRunSummary(
-        week=report_week.iso, mode="send" if send else "preview", deliveries=tuple(deliveries),
-        skipped_all_clear=tuple(people.get(key, key) for key in batch.skipped_all_clear),
-        unrouted_findings=batch.unrouted_findings, api_calls=api_calls,
-        seconds=round(time.perf_counter() - started, 2))
+        summary = DigestRunSummary(
+            week=report_week.iso, mode="send" if send else "preview",
+            deliveries=tuple(deliveries), skipped_all_clear=_names(inputs, batch.skipped_all_clear),
+            unrouted_findings=batch.unrouted_findings, api_calls=client.api_calls,
+            seconds=round(time.perf_counter() - started, 2))
     log.info("digest.finished", week=summary.week, mode=summary.mode, status=summary.status,
-             sent=summary.count(digest_delivery.DeliveryStatus.SENT), failed=len(summary.failed),
-             api_calls=api_calls, seconds=summary.seconds)
+             sent=summary.count(DeliveryStatus.SENT), failed=len(summary.failed),
+             api_calls=summary.api_calls, seconds=summary.seconds)
     return _ended(summary)
+
+
+def gather(client: SalesforceClient, ledger: Ledger, week: ReportWeek) -> DigestInputs:
+    """The org's people and the ledger's memory of the week, with what a digest needs beside."""
+    users = read_users(client)
+    facts = read_ledger(ledger, week)
+    return DigestInputs(
+        week=week, findings=facts.findings, journal=facts.journal, users=users,
+        records_owned=count_records_owned(client, facts.owner_counts), history=facts.history,
+        record_owners=look_up(client, digest_inputs.orphan_records(facts, week), "OwnerId"),
+        rule_titles=digest_inputs.rule_titles())
+
+
+def build(client: SalesforceClient, inputs: DigestInputs,
+          settings: DigestSettings) -> DigestBatch:
+    """Build, then name the records the digests would show by their bare id, and build again:
+    one lookup for the few records shown rather than for every record with a finding."""
+    batch = build_digests(inputs, settings)
+    names = look_up(client, digest_inputs.unnamed_records(batch), "Name")
+    if not names:
+        return batch
+    return build_digests(dataclasses.replace(inputs, record_names=names), settings)
+
+
+def send_all(ledger: Ledger, batch: DigestBatch, rendered: list[RenderedDigest],
+             config: DigestConfig) -> list[Delivery]:
+    assert config.mail is not None, "DigestConfig.from_env(sending=True) reads the SMTP settings"
+    # One sending run at a time: two overlapping runs could both find a manager not yet mailed.
+    with ledger.run_lock("digest"):
+        futures = [send_one.submit(ledger, digest, body, config.mail)
+                   for digest, body in zip(batch.digests, rendered, strict=True)]
+        return [future.result() for future in futures]
 
 
 def choose_week(week: str | None, config: DigestConfig, now: datetime, *,
@@ -163,6 +187,11 @@ def instance_url(client: SalesforceClient) -> str:
     """Where record links point: the org's own address (a local sandbox's is plain http,
     though the connector speaks https to it through its loopback adapter)."""
     return client.settings.sandbox_base_url or client.instance_url or ""
+
+
+def _names(inputs: DigestInputs, user_ids: tuple[str, ...]) -> tuple[str, ...]:
+    names = {str(user["Id"]): str(user.get("Name") or user["Id"]) for user in inputs.users}
+    return tuple(names.get(user_id, user_id) for user_id in user_ids)
 
 
 def _ended(summary: DigestRunSummary) -> DigestRunSummary:

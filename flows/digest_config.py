@@ -22,6 +22,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from connectors import mail
 from connectors.templates import TEMPLATES_DIR
+from engine.digest import DigestSettings
 from engine.errors import WeederError
 
 #: What a preview's From says when WEEDER_MAIL_FROM is not set (a preview needs no SMTP).
@@ -58,6 +59,10 @@ class DigestConfig:
             templates_dir=Path(env.get("WEEDER_TEMPLATES_DIR", "").strip() or TEMPLATES_DIR),
             sender=sender, reply_to=reply_to, mail=mail_config,
         )
+
+    def digest_settings(self, instance_url: str) -> DigestSettings:
+        return DigestSettings(instance_url=instance_url, skip_all_clear=self.skip_all_clear,
+                              fallback_recipients=self.fallback_recipients)
 
 
 def mail_config_from_env(env: Mapping[str, str] | None = None) -> mail.MailConfig:

@@ -133,3 +133,18 @@ def test_the_owner_is_looked_up_only_for_writes_no_finding_explains() -> None:
     ])
 
     assert orphan_records(facts, WEEK) == {"Account": {"001C"}}
+
+
+def test_reads_are_retried_only_when_a_second_try_may_pass() -> None:
+    from prefect.states import Failed
+
+    from connectors.salesforce_errors import AuthenticationFailed, SalesforceUnavailable
+    from flows.digest import read_users
+
+    def retried(error: Exception) -> bool:
+        assert read_users.retry_condition_fn is not None
+        return bool(read_users.retry_condition_fn(read_users, None, Failed(data=error)))  # type: ignore[arg-type]
+
+    assert retried(SalesforceUnavailable("Salesforce kept failing (503)"))
+    assert not retried(AuthenticationFailed("INVALID_LOGIN"))
+    assert not retried(WeederError("WEEDER_DIGEST_TIMEZONE='Mars/Olympus'"))
