@@ -51,6 +51,8 @@ log = structlog.get_logger(__name__)
 
 #: Sends in flight at once: enough to hide SMTP round trips, few enough for any relay.
 SEND_WORKERS = 4
+#: Lookups of record names per run, at most (see `build`).
+NAMING_ROUNDS = 3
 
 
 def _worth_retrying(_task: Any, _run: Any, state: State[Any]) -> bool:
@@ -109,7 +111,8 @@ def remember_scores(ledger: Ledger, scores: WeekScores) -> None:
 def digest_flow(send: bool = False, preview_dir: str | None = None,
                 week: str | None = None) -> DigestRunSummary:
     """Mail each manager their team's hygiene digest (``send``), or write it to ``preview_dir``
-    as .html, .txt and .eml files; ``week`` ("2026-W47") redoes a past week."""
+    as .html, .txt and .eml files. ``week`` ("2026-W47") picks the week; by default, sending
+    reports the last complete week and a preview the current week so far."""
     configure_logging()
     started = time.perf_counter()
     if send == (preview_dir is not None):
@@ -152,12 +155,23 @@ def gather(client: SalesforceClient, ledger: Ledger, week: ReportWeek) -> Digest
 def build(client: SalesforceClient, inputs: DigestInputs,
           settings: DigestSettings) -> DigestBatch:
     """Build, then name the records the digests would show by their bare id, and build again:
-    one lookup for the few records shown rather than for every record with a finding."""
+    a lookup for the few records shown rather than for every record with a finding. Names can
+    reorder ties (and so change which records are shown), hence a few rounds."""
     batch = build_digests(inputs, settings)
-    names = look_up(client, digest_inputs.unnamed_records(batch), "Name")
-    if not names:
-        return batch
-    return build_digests(dataclasses.replace(inputs, record_names=names), settings)
+    names: dict[str, str] = {}
+    asked: set[str] = set()
+    for _ in range(NAMING_ROUNDS):
+        wanted = {obj: ids - asked for obj, ids in digest_inputs.unnamed_records(batch).items()}
+        wanted = {obj: ids for obj, ids in wanted.items() if ids}
+        if not wanted:
+            break
+        asked.update(*wanted.values())
+        found = look_up(client, wanted, "Name")
+        if not found:
+            break
+        names.update(found)
+        batch = build_digests(dataclasses.replace(inputs, record_names=names), settings)
+    return batch
 
 
 def send_all(ledger: Ledger, batch: DigestBatch, rendered: list[RenderedDigest],
@@ -172,11 +186,17 @@ def send_all(ledger: Ledger, batch: DigestBatch, rendered: list[RenderedDigest],
 
 def choose_week(week: str | None, config: DigestConfig, now: datetime, *,
                 sending: bool) -> ReportWeek:
-    """The week asked for, else the last complete one in the digest's time zone. A week not
-    over yet may be previewed but not sent: its digest would count as this week's, and the
-    Monday run would then skip it."""
-    chosen = (ReportWeek.parse(week, config.timezone) if week
-              else ReportWeek.last_complete(now.astimezone(config.timezone)))
+    """The week asked for; by default, when sending, the last complete week in the digest's
+    time zone, and when previewing, the current week so far (what next Monday's digest will
+    report). A week not over yet may be previewed but not sent: its digest would count as that
+    week's, and the Monday run would then skip it."""
+    local_now = now.astimezone(config.timezone)
+    if week:
+        chosen = ReportWeek.parse(week, config.timezone)
+    elif sending:
+        chosen = ReportWeek.last_complete(local_now)
+    else:
+        chosen = ReportWeek.of(local_now.date(), config.timezone)
     if sending and chosen.end > now:
         raise WeederError(f"week {chosen.iso} is not over until {chosen.end:%a %d %b %H:%M %Z}: "
                           "preview it with --preview DIR, or send a complete week")

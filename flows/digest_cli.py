@@ -34,7 +34,9 @@ def digest(
     ] = False,
     week: Annotated[str | None, typer.Option(
         "--week", metavar="YYYY-Www",
-        help="The ISO week to report, e.g. 2026-W47 (default: the last complete week).")] = None,
+        help="The ISO week to report, e.g. 2026-W47. Default: with --send the last complete "
+             "week; with --preview this week so far (what next Monday's digest reports).")
+    ] = None,
 ) -> None:
     """Preview or send the weekly hygiene digest: one mail per manager."""
     if send == (preview is not None):

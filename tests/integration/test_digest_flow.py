@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import email
 import email.policy
+import re
 import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -35,6 +36,8 @@ EVIL_NAME = "<script>alert(1)</script>"
 #: The last complete week: the flow refuses to send a week that is not over.
 WEEK = ReportWeek.last_complete(datetime.now(UTC))
 SUBJECT = "Weeder weekly hygiene digest — {name} — week {number}"
+RECORD_URL = re.compile(r"https?://\S+")
+RECORD_ID = re.compile(r"\b(?:001|003|006|00Q)[0-9A-Za-z]{15}\b")
 
 
 @dataclass(frozen=True)
@@ -145,10 +148,14 @@ def environment(org: Org, ledger_url: str, mailbox: Mailbox,
         monkeypatch.delenv(name, raising=False)
 
 
-def html_of(message: EmailMessage) -> str:
-    part = message.get_body(preferencelist=("html",))
+def body_of(message: EmailMessage, subtype: str) -> str:
+    part = message.get_body(preferencelist=(subtype,))
     assert part is not None
     return str(part.get_content())
+
+
+def html_of(message: EmailMessage) -> str:
+    return body_of(message, "html")
 
 
 def test_each_manager_gets_one_digest_and_a_rerun_sends_none(
@@ -167,6 +174,9 @@ def test_each_manager_gets_one_digest_and_a_rerun_sends_none(
         assert message.get_content_type() == "multipart/alternative"
         assert [p.get_content_type() for p in message.iter_parts()] == ["text/plain",
                                                                           "text/html"]
+        # Every record shown is named (looked up in the org), never left as a bare id.
+        text = RECORD_URL.sub("", body_of(message, "plain"))
+        assert not RECORD_ID.search(text), RECORD_ID.findall(text)
     assert summary.status == "ok"
     assert summary.count(DeliveryStatus.SENT) == len(managers)
 

@@ -49,17 +49,23 @@ def finding(record_id: str, rule_id: str = "account-phone-format", **evidence: s
         action=Action.TASK)
 
 
-def test_the_default_week_is_the_last_one_complete_in_the_digest_time_zone() -> None:
+def test_sending_reports_the_last_week_complete_in_the_digest_time_zone() -> None:
     monday_morning = datetime(2026, 11, 23, 6, 30, tzinfo=UTC)  # Monday in Auckland already
 
     auckland = choose_week(None, config(WEEDER_DIGEST_TIMEZONE="Pacific/Auckland"),
                            monday_morning, sending=True)
     los_angeles = choose_week(None, config(WEEDER_DIGEST_TIMEZONE="America/Los_Angeles"),
-                              monday_morning, sending=False)  # still Sunday: week 47 runs on
+                              monday_morning, sending=True)  # still Sunday there
 
     assert auckland.iso == "2026-W47"
     assert auckland.start == datetime(2026, 11, 16, tzinfo=ZoneInfo("Pacific/Auckland"))
     assert los_angeles.iso == "2026-W46"
+
+
+def test_a_preview_shows_the_current_week_so_far() -> None:
+    thursday = datetime(2026, 11, 19, 12, 0, tzinfo=UTC)
+
+    assert choose_week(None, config(), thursday, sending=False).iso == "2026-W47"
 
 
 def test_a_week_not_over_may_be_previewed_but_not_sent() -> None:
