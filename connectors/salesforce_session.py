@@ -83,7 +83,10 @@ class SalesforceSession:
 
     @property
     def instance_url(self) -> str | None:
-        """Where the API calls go, as the org names itself (before any sandbox rewriting)."""
+        """Where the org lives, for links people click: the sandbox's own http URL when
+        talking to one (simple-salesforce itself always says https)."""
+        if self.settings.sandbox_base_url:
+            return self.settings.sandbox_base_url
         if self._sf is not None:
             return f"https://{self._sf.sf_instance}"
         return self.settings.instance_url
@@ -217,7 +220,8 @@ class SalesforceSession:
             hint = " (client credentials need your My Domain: set SF_DOMAIN, e.g. acme.my)"
         return AuthenticationFailed(
             f"Salesforce refused the {LOGIN_NAMES[s.login_kind]} login{who} at "
-            f"{s.domain}.salesforce.com: {exc.code}: {exc.auth_message.strip()}{hint}",
+            f"{s.sandbox_base_url or s.domain + '.salesforce.com'}: {exc.code}: "
+            f"{exc.auth_message.strip()}{hint}",
             status=exc.code if isinstance(exc.code, int) else None,
             code=str(exc.code), sf_message=exc.auth_message,
         )

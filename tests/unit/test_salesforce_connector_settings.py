@@ -115,3 +115,31 @@ def test_an_incomplete_block_fails_like_the_environment_does():
     block = SalesforceCredentials(consumer_key="k")
     with pytest.raises(SalesforceConfigError, match="neither SF_CONSUMER_SECRET"):
         block.to_settings()
+
+
+def test_a_sandbox_client_links_to_the_sandbox_and_names_it_when_login_fails() -> None:
+    import responses as mocked
+
+    from connectors.salesforce import AuthenticationFailed, SalesforceClient
+
+    settings = SalesforceSettings.from_env({
+        "SF_INSTANCE_URL": "http://127.0.0.1:8765", "SF_USERNAME": "rep@weeder.sandbox",
+        "SF_PASSWORD": "wrong"})
+    client = SalesforceClient(settings)
+    assert client.instance_url == "http://127.0.0.1:8765"
+    fault = ('<?xml version="1.0" encoding="UTF-8"?><soapenv:Envelope '
+             'xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/" '
+             'xmlns:sf="urn:fault.partner.soap.sforce.com"><soapenv:Body><soapenv:Fault>'
+             '<faultcode>sf:INVALID_LOGIN</faultcode><faultstring>INVALID_LOGIN: bad</faultstring>'
+             '<detail><sf:LoginFault><sf:exceptionCode>INVALID_LOGIN</sf:exceptionCode>'
+             '<sf:exceptionMessage>Invalid username, password, security token; or user locked '
+             'out.</sf:exceptionMessage></sf:LoginFault></detail></soapenv:Fault></soapenv:Body>'
+             '</soapenv:Envelope>')
+    with mocked.RequestsMock() as server:
+        server.add(mocked.POST, "http://127.0.0.1:8765/services/Soap/u/59.0", body=fault,
+                   status=500, content_type="text/xml")
+        with pytest.raises(AuthenticationFailed) as refused:
+            client.login()
+    assert "at http://127.0.0.1:8765" in str(refused.value)
+    assert "login.salesforce.com" not in str(refused.value)
+    assert "wrong" not in str(refused.value)
