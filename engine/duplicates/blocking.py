@@ -54,14 +54,26 @@ def candidate_pairs(table: Table, matcher: Matcher) -> Candidates:
     for key in blocking.keys:
         key_stats = KeyStats(key.name)
         codes, rows = key_codes(table, key)
-        for a, b in _pairs_in_blocks(table, blocking, codes, rows, signature, key_stats):
+        key_signature = signature if key.prefilter else None
+        for a, b in _pairs_in_blocks(table, blocking, codes, rows, key_signature, key_stats):
             found.append(_encode(a, b, table.size))
         stats.append(key_stats)
     if not found:
         empty = np.zeros(0, dtype=np.int64)
         return Candidates(empty, empty, stats)
-    unique = np.unique(np.concatenate(found))
+    unique = _sorted_unique(np.concatenate(found))
     return Candidates(unique // table.size, unique % table.size, stats)
+
+
+def _sorted_unique(values: np.ndarray) -> np.ndarray:
+    """``np.unique`` for int64, by sorting: several times faster on millions of values."""
+    if len(values) == 0:
+        return values
+    ordered = np.sort(values)
+    keep = np.empty(len(ordered), dtype=bool)
+    keep[0] = True
+    np.not_equal(ordered[1:], ordered[:-1], out=keep[1:])
+    return ordered[keep]
 
 
 def _encode(a: np.ndarray, b: np.ndarray, n: int) -> np.ndarray:
@@ -169,7 +181,7 @@ def _pairs_in_blocks(
     if len(codes) == 0:
         return
     # One entry per (block, row), sorted by block.
-    unique = np.unique(codes * table.size + rows)
+    unique = _sorted_unique(codes * table.size + rows)
     codes, rows = unique // table.size, unique % table.size
     starts = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]])
     sizes = np.diff(np.r_[starts, len(codes)])
@@ -180,6 +192,12 @@ def _pairs_in_blocks(
     stats.skipped_records += int(sizes[too_big].sum())
 
     small_limit = blocking.compare_all_up_to if signature is not None else blocking.max_block_size
+    scorer: object = None
+    cutoff = 0.0
+    if signature is not None:
+        assert blocking.prefilter is not None
+        scorer, scale = rapidfuzz_scorer(blocking.prefilter.scorer)
+        cutoff = blocking.prefilter.cutoff * scale
     for size in np.unique(sizes[(sizes >= 2) & (sizes <= small_limit)]):
         block_starts = starts[sizes == size]
         members = rows[block_starts[:, None] + np.arange(size)]
@@ -187,6 +205,11 @@ def _pairs_in_blocks(
         a, b = members[:, first].ravel(), members[:, second].ravel()
         if against:
             a, b = _cross_only(a, b, table.n_left)
+        if signature is not None and len(a):
+            close = process.cpdist(signature[a], signature[b], scorer=scorer,
+                                   score_cutoff=cutoff, workers=-1, dtype=np.float32)
+            keep = close >= cutoff
+            a, b = a[keep], b[keep]
         if len(a):
             stats.blocks += int(len(block_starts))
             stats.pairs += len(a)
@@ -194,9 +217,6 @@ def _pairs_in_blocks(
 
     if signature is None:
         return
-    assert blocking.prefilter is not None
-    scorer, scale = rapidfuzz_scorer(blocking.prefilter.scorer)
-    cutoff = blocking.prefilter.cutoff * scale
     large = np.flatnonzero((sizes > small_limit) & ~too_big)
     for index in large:
         members = rows[starts[index] : starts[index] + sizes[index]]

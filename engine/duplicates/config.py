@@ -119,6 +119,11 @@ class Comparison(_Strict):
     combine: Literal["join", "best"] = "join"
     scorer: Scorer | None = None
     weight: float = Field(gt=0)
+    #: How much the comparison counts when the values differ: its weight slides from this
+    #: (similarity 0) to ``weight`` (similarity 1). Lower it for fields people have several of
+    #: or change (emails, phones, addresses): a different email says less than the same email.
+    #: Defaults to ``weight``.
+    differ_weight: float | None = Field(default=None, ge=0)
     #: The similarity from which the explanation says the field agrees.
     agree: Similarity = 0.85
     #: Similarities below this count as 0: unrelated values share letters and digits by chance
@@ -131,6 +136,10 @@ class Comparison(_Strict):
     swap_with: str | None = None
     #: first_name only: the similarity given to listed nicknames (Bob against Robert).
     nickname_similarity: Similarity = 0.95
+
+    @property
+    def weight_at_zero(self) -> float:
+        return self.weight if self.differ_weight is None else self.differ_weight
 
     @property
     def effective_scorer(self) -> Scorer:
@@ -151,10 +160,17 @@ class BlockingKey(_Strict):
 
     name: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
     parts: list[KeyPart] = Field(min_length=1)
+    #: Whether the pairs this key proposes must pass ``blocking.prefilter``. Switch it off for
+    #: keys that are strong evidence on their own (the same email, the same phone number),
+    #: whose pairs may carry quite different names (Bob and Robert, a maiden name).
+    prefilter: bool = True
 
 
 class Prefilter(_Strict):
-    """Inside a large block, only pairs whose summary strings are this close get scored."""
+    """Only pairs whose summary strings (the comparisons' values joined) are this close get
+    scored: sharing a sound-alike surname or a postcode is no reason to compare two people
+    whose names differ. Runs as rapidfuzz ``cdist`` (large blocks) or ``cpdist`` (pairs of
+    small blocks) with a score cutoff, on all cores."""
 
     comparisons: list[str] = Field(min_length=1)
     scorer: Scorer = Scorer.TOKEN_SET_RATIO
@@ -166,8 +182,8 @@ class Blocking(_Strict):
     #: Blocks larger than this are skipped: the key is too common there to say anything
     #: (every "Smith" in a national list). Other keys still cover those records.
     max_block_size: int = Field(default=400, ge=2)
-    #: Blocks up to this size have every pair scored; larger ones go through ``prefilter``
-    #: (rapidfuzz cdist on all cores with a score cutoff).
+    #: Blocks up to this size have every pair listed (and pre-filtered pair by pair); larger
+    #: ones are pre-filtered as a whole with cdist, which never lists the pairs it drops.
     compare_all_up_to: int = Field(default=24, ge=2)
     prefilter: Prefilter | None = None
 

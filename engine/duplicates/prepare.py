@@ -8,13 +8,13 @@ Missing values are ``""`` and are never compared.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 from typing import Any
 
 import numpy as np
 
-from engine.duplicates.config import Comparison, Kind, Matcher
+from engine.duplicates.config import Comparison, Kind, Matcher, Scorer
 from engine.duplicates.normalise.emails import split_email
 from engine.duplicates.normalise.generic_words import SHIPPED_GENERIC, TokenWeights
 from engine.duplicates.normalise.identifiers import (
@@ -26,7 +26,7 @@ from engine.duplicates.normalise.identifiers import (
 )
 from engine.duplicates.normalise.legal_forms import company_core
 from engine.duplicates.normalise.phones import to_e164
-from engine.duplicates.normalise.streets import normalise_street
+from engine.duplicates.normalise.streets import house_numbers, normalise_street
 
 Record = Mapping[str, Any]
 Normaliser = Callable[[str], str]
@@ -40,8 +40,18 @@ class Variant:
     """
 
     text: np.ndarray  # object array of str, "" when missing
+    has: np.ndarray  # bool array: text is not empty
+    #: Distinct texts numbered (index into ``values``), for scorers that work per distinct pair
+    #: of values in Python (company names, nicknames) rather than per pair of records.
+    codes: np.ndarray
+    values: tuple[str, ...]
     domain: np.ndarray | None = None  # emails only: object array of str
     free: np.ndarray | None = None  # emails only: bool array
+    #: Emails and streets: the numbers in the value ("2" in jo.li2, "12" in 12 Main St), which
+    #: tell namesakes and neighbours apart.
+    digits: np.ndarray | None = None
+    #: For token_sort_ratio: the words of ``text`` in order, so scoring is a plain ratio.
+    sorted_text: np.ndarray | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,14 +168,29 @@ def _column(
         raw = _read(records, left)
         if against is not None:
             raw += _read(against, right)
-        variants.append(_variant(comparison.kind, raw, phone_region))
+        variant = _variant(comparison.kind, raw, phone_region)
+        if comparison.effective_scorer is Scorer.TOKEN_SORT_RATIO:
+            variant = replace(variant, sorted_text=_sorted_words(variant))
+        variants.append(variant)
     return Column(comparison, tuple(variants))
 
 
-def _read(records: Sequence[Record], fields: Sequence[str]) -> list[str]:
-    """Each record's fields joined by a space (empty fields skipped); ``""`` with no fields."""
+def _sorted_words(variant: Variant) -> np.ndarray:
+    ordered = [" ".join(sorted(value.split())) for value in variant.values]
+    return np.array(ordered, dtype=object)[variant.codes]
+
+
+def _read(records: Sequence[Record], fields: Sequence[str]) -> list[Any]:
+    """Each record's fields joined by a space (empty fields skipped); ``""`` with no fields.
+
+    Values may come back as non-strings (numbers, dates); :func:`_variant` turns them to text
+    once per distinct value.
+    """
     if not fields:
         return [""] * len(records)
+    if len(fields) == 1 and "." not in fields[0]:
+        name = fields[0]
+        return [record.get(name) for record in records]  # the hot path: a plain column
     getters = [field_getter(name) for name in fields]
     if len(getters) == 1:
         only = getters[0]
@@ -173,16 +198,46 @@ def _read(records: Sequence[Record], fields: Sequence[str]) -> list[str]:
     return [" ".join(part for get in getters if (part := get(record))) for record in records]
 
 
-def _variant(kind: Kind, raw: list[str], phone_region: str) -> Variant:
+def _variant(kind: Kind, raw: list[Any], phone_region: str) -> Variant:
+    # Normalise each distinct value once: CRM columns repeat names, cities and companies.
+    position: dict[Any, int] = {}
+    index = np.fromiter((position.setdefault(value, len(position)) for value in raw),
+                        dtype=np.int64, count=len(raw))
+    texts = [_as_text(value) for value in position]
     if kind is Kind.EMAIL:
-        parts = [split_email(value) for value in raw]
-        return Variant(
-            text=np.array([p.local for p in parts], dtype=object),
-            domain=np.array([p.domain for p in parts], dtype=object),
-            free=np.array([p.free for p in parts], dtype=bool),
+        parts = [split_email(text) for text in texts]
+        return _spread(
+            [p.local for p in parts], index,
+            domain=[p.domain for p in parts],
+            free=[p.free for p in parts],
+            digits=[p.digits for p in parts],
         )
     normalise = normaliser_for(kind, phone_region)
-    return Variant(np.array([normalise(value) for value in raw], dtype=object))
+    normalised = [normalise(text) for text in texts]
+    if kind is Kind.STREET:
+        return _spread(normalised, index, digits=[house_numbers(v) for v in normalised])
+    return _spread(normalised, index)
+
+
+def _spread(distinct_text: list[str], index: np.ndarray, **distinct_extra: list[Any]) -> Variant:
+    """Per-distinct-value results spread back to every record, with codes per distinct text."""
+    numbering: dict[str, int] = {}
+    code_of = np.fromiter((numbering.setdefault(v, len(numbering)) for v in distinct_text),
+                          dtype=np.int64, count=len(distinct_text))
+    text = np.array(distinct_text, dtype=object)[index] if len(index) else np.array([], object)
+    extra = {
+        name: np.array(values, dtype=bool if name == "free" else object)[index]
+        for name, values in distinct_extra.items()
+    }
+    return Variant(text, has=text != "", codes=code_of[index], values=tuple(numbering), **extra)
+
+
+def _as_text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    return _text(value)
 
 
 def _token_weights(matcher: Matcher, columns: Mapping[str, Column]) -> TokenWeights:
@@ -190,11 +245,12 @@ def _token_weights(matcher: Matcher, columns: Mapping[str, Column]) -> TokenWeig
     shipped = set(SHIPPED_GENERIC) if settings.use_shipped_list else set()
     shipped |= {normalise_text(word) for word in settings.extra}
     shipped -= {normalise_text(word) for word in settings.not_generic}
-    names: list[str] = []
+    # Distinct names: fifty contacts of one account are one company, not fifty uses of its words.
+    names: set[str] = set()
     for column in columns.values():
         if column.comparison.kind is Kind.COMPANY:
             for variant in column.variants:
-                names.extend(variant.text.tolist())
+                names.update(variant.text.tolist())
     weights = TokenWeights.from_names(
         names,
         shipped=shipped,

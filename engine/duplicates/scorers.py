@@ -62,6 +62,11 @@ def similarities(scorer: Scorer, left: np.ndarray, right: np.ndarray) -> np.ndar
 
 #: How much a shared organisation domain counts beside the local part.
 DOMAIN_SHARE = 0.2
+#: What the local part is worth when the domains differ or are free-mail: "maria.chen" at two
+#: providers is mostly the person's name again, which the name comparisons already count.
+OTHER_DOMAIN_FACTOR = 0.6
+#: The most local parts that differ in their digits can score ("john.smith" / "john.smith2").
+NUMBERED_CAP = 0.5
 
 
 def email_similarities(
@@ -71,20 +76,42 @@ def email_similarities(
     domain_b: np.ndarray,
     free_a: np.ndarray,
     free_b: np.ndarray,
+    digits_a: np.ndarray | None = None,
+    digits_b: np.ndarray | None = None,
 ) -> np.ndarray:
-    """The local parts decide; a shared domain adds ``DOMAIN_SHARE`` only if it is not free-mail.
+    """One mailbox scores 1; otherwise the local parts are compared, and the domain decides
+    how much that is worth.
 
-    ``jane@acme.com`` / ``jane@acme.com`` → 1.0; ``john@gmail.com`` / ``mary@gmail.com`` scores
-    no higher than ``john@gmail.com`` / ``mary@yahoo.com``: a shared free-mail domain is not
-    evidence. Two different company domains lower the score: a person who moved employer is
-    still the same person, but two strangers with the same name are more common.
+    - Same organisation domain: ``0.8 · local + 0.2`` (a typo in jane.doe@acme.com is still
+      Jane at Acme).
+    - Different domains, or free-mail on either side: ``0.6 · local``. A shared free-mail
+      domain is not evidence: ``john@gmail.com`` / ``mary@gmail.com`` scores exactly as
+      ``john@gmail.com`` / ``mary@yahoo.com``.
+    - Local parts that differ in their digits ("john.smith" / "john.smith2") are namesakes a
+      mail admin already told apart: at most ``NUMBERED_CAP`` for the local part.
     """
     local = similarities(Scorer.RATIO, local_a, local_b)
-    either_free = free_a | free_b
+    if digits_a is not None and digits_b is not None:
+        numbered = digits_a != digits_b
+        local[numbered] = np.minimum(local[numbered], NUMBERED_CAP)
     same_domain = domain_a == domain_b
-    organisation = np.where(same_domain, 1.0, 0.0).astype(np.float32)
-    with_domain = (1.0 - DOMAIN_SHARE) * local + DOMAIN_SHARE * organisation
-    return np.where(either_free, local, with_domain).astype(np.float32)
+    same_organisation = same_domain & ~free_a & ~free_b
+    sim = np.where(same_organisation, (1.0 - DOMAIN_SHARE) * local + DOMAIN_SHARE,
+                   OTHER_DOMAIN_FACTOR * local)
+    sim[same_domain & (local_a == local_b)] = 1.0
+    return sim.astype(np.float32)
+
+
+# --- streets -------------------------------------------------------------------------------
+
+#: The most two street lines with different house numbers can score ("12 Main St" / "14 Main St").
+OTHER_NUMBER_CAP = 0.5
+
+
+def cap_other_numbers(sim: np.ndarray, numbers_a: np.ndarray, numbers_b: np.ndarray) -> None:
+    """Neighbours are not one address: where both lines have numbers and they differ, cap."""
+    differ = (numbers_a != numbers_b) & (numbers_a != "") & (numbers_b != "")
+    sim[differ] = np.minimum(sim[differ], OTHER_NUMBER_CAP)
 
 
 # --- company names --------------------------------------------------------------------------
@@ -120,17 +147,3 @@ def _found(words: list[str], others: list[str], weights: TokenWeights) -> tuple[
         if best is not None:
             found += weight * best[1] / 100.0
     return found, total
-
-
-def company_similarities(
-    left: np.ndarray, right: np.ndarray, weights: TokenWeights
-) -> np.ndarray:
-    cache: dict[tuple[str, str], float] = {}
-    out = np.empty(len(left), dtype=np.float32)
-    for index, (a, b) in enumerate(zip(left.tolist(), right.tolist(), strict=True)):
-        key = (a, b) if a <= b else (b, a)
-        value = cache.get(key)
-        if value is None:
-            value = cache[key] = weighted_token_similarity(a, b, weights)
-        out[index] = value
-    return out

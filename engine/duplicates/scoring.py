@@ -7,6 +7,7 @@ judged, and a ``required`` comparison that disagrees vetoes the pair.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 import numpy as np
@@ -15,7 +16,12 @@ from engine.duplicates.config import Comparison, Kind, Matcher, Scorer
 from engine.duplicates.normalise.nicknames import are_nicknames
 from engine.duplicates.prepare import Column, Table, Variant
 from engine.duplicates.result import FieldScore, Pair, Verdict
-from engine.duplicates.scorers import company_similarities, email_similarities, similarities
+from engine.duplicates.scorers import (
+    cap_other_numbers,
+    email_similarities,
+    similarities,
+    weighted_token_similarity,
+)
 
 # Pairs scored at a time: bounds memory on very large candidate sets.
 _CHUNK = 2_000_000
@@ -52,8 +58,12 @@ def _score_chunk(table: Table, matcher: Matcher, a: np.ndarray, b: np.ndarray) -
     present = np.zeros((n, k), dtype=bool)
     nickname = np.zeros((n, k), dtype=bool)
     swapped = np.zeros((n, k), dtype=bool)
+    deferred = _deferred(comparisons)
     for index, comparison in enumerate(comparisons):
         column = table.columns[comparison.name]
+        if index in deferred:
+            present[:, index] = _column_present(column, a, b)
+            continue
         sim[:, index], present[:, index] = _column_similarity(table, column, a, b)
         if comparison.kind is Kind.FIRST_NAME:
             nickname[:, index] = _raise_nicknames(comparison, column, a, b, sim[:, index],
@@ -63,16 +73,24 @@ def _score_chunk(table: Table, matcher: Matcher, a: np.ndarray, b: np.ndarray) -
         if comparison.swap_with is not None:
             other = position[comparison.swap_with]
             _apply_swap(table, comparisons, index, other, a, b, sim, present, swapped)
-
-    for index, comparison in enumerate(comparisons):
-        if comparison.floor > 0:
-            column = sim[:, index]
-            column[column < comparison.floor] = 0.0
+    _apply_floors(comparisons, sim, range(k))
 
     weights = np.array([c.weight for c in comparisons], dtype=np.float32)
+    at_zero = np.array([c.weight_at_zero for c in comparisons], dtype=np.float32)
+    if deferred:
+        # The costly comparisons run only where they could still lift the pair over the
+        # threshold: with them all agreeing (similarity 1) the score is at its highest.
+        sim[:, deferred] = 1.0
+        promising = np.flatnonzero(_score(sim, present, weights, at_zero) >= matcher.threshold)
+        sim[:, deferred] = 0.0
+        for index in deferred:
+            column = table.columns[comparisons[index].name]
+            sim[promising, index], _ = _column_similarity(table, column, a[promising],
+                                                          b[promising])
+        _apply_floors(comparisons, sim, deferred)
+
+    score = _score(sim, present, weights, at_zero)
     compared = present @ weights
-    total = (np.where(present, sim, 0.0)) @ weights
-    score = np.divide(total, compared, out=np.zeros(n, dtype=np.float32), where=compared > 0)
     accepted = (compared > 0) & (compared >= matcher.min_compared_weight)
     accepted &= score >= matcher.threshold
     for index, comparison in enumerate(comparisons):
@@ -81,6 +99,45 @@ def _score_chunk(table: Table, matcher: Matcher, a: np.ndarray, b: np.ndarray) -
     keep = np.flatnonzero(accepted)
     return Scored(a[keep], b[keep], score[keep], sim[keep], present[keep], nickname[keep],
                   swapped[keep])
+
+
+def _score(sim: np.ndarray, present: np.ndarray, weights: np.ndarray,
+           at_zero: np.ndarray) -> np.ndarray:
+    """Weighted mean similarity over the comparisons present on both sides; each weight slides
+    from its ``differ_weight`` (similarity 0) to its ``weight`` (similarity 1)."""
+    counted = np.where(present, at_zero + (weights - at_zero) * sim, 0.0)
+    total = (counted * sim).sum(axis=1)
+    denominator = counted.sum(axis=1)
+    return np.divide(total, denominator, out=np.zeros(len(sim), dtype=np.float32),
+                     where=denominator > 0)
+
+
+def _deferred(comparisons: list[Comparison]) -> list[int]:
+    """Comparisons scored in Python per distinct pair (company names), left for last."""
+    swapping = {c.name for c in comparisons if c.swap_with} | {
+        c.swap_with for c in comparisons if c.swap_with
+    }
+    return [
+        index for index, comparison in enumerate(comparisons)
+        if comparison.effective_scorer is Scorer.WEIGHTED_TOKENS
+        and comparison.name not in swapping
+    ]
+
+
+def _apply_floors(comparisons: list[Comparison], sim: np.ndarray, indexes: Iterable[int]) -> None:
+    for index in indexes:
+        floor = comparisons[index].floor
+        if floor > 0:
+            column = sim[:, index]
+            column[column < floor] = 0.0
+
+
+def _column_present(column: Column, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    present = np.zeros(len(a), dtype=bool)
+    for left in column.variants:
+        for right in column.variants:
+            present |= left.has[a] & right.has[b]
+    return present
 
 
 def _column_similarity(
@@ -105,27 +162,60 @@ def _variant_similarity(
     a: np.ndarray,
     b: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray]:
-    x, y = left.text[a], right.text[b]
-    present = (x != "") & (y != "")
+    present = left.has[a] & right.has[b]
     sim = np.zeros(len(a), dtype=np.float32)
     rows = np.flatnonzero(present)
     if len(rows) == 0:
         return sim, present
-    x, y = x[rows], y[rows]
+    ia, ib = a[rows], b[rows]
     scorer = comparison.effective_scorer
     if scorer is Scorer.EMAIL:
         assert left.domain is not None and right.domain is not None
         assert left.free is not None and right.free is not None
         sim[rows] = email_similarities(
-            x, y, left.domain[a[rows]], right.domain[b[rows]], left.free[a[rows]],
-            right.free[b[rows]],
+            left.text[ia], right.text[ib], left.domain[ia], right.domain[ib], left.free[ia],
+            right.free[ib],
+            None if left.digits is None else left.digits[ia],
+            None if right.digits is None else right.digits[ib],
         )
     elif scorer is Scorer.WEIGHTED_TOKENS:
-        assert table.token_weights is not None
-        sim[rows] = company_similarities(x, y, table.token_weights)
+        weights = table.token_weights
+        assert weights is not None
+        sim[rows] = per_distinct_pair(
+            left, right, ia, ib, lambda x, y: weighted_token_similarity(x, y, weights)
+        )
+    elif left.sorted_text is not None and right.sorted_text is not None:
+        # token_sort_ratio is ratio over the sorted words, sorted once in prepare.
+        part = similarities(Scorer.RATIO, left.sorted_text[ia], right.sorted_text[ib])
+        if comparison.kind is Kind.STREET and left.digits is not None and right.digits is not None:
+            cap_other_numbers(part, left.digits[ia], right.digits[ib])
+        sim[rows] = part
     else:
-        sim[rows] = similarities(scorer, x, y)
+        part = similarities(scorer, left.text[ia], right.text[ib])
+        if comparison.kind is Kind.STREET and left.digits is not None and right.digits is not None:
+            cap_other_numbers(part, left.digits[ia], right.digits[ib])
+        sim[rows] = part
     return sim, present
+
+
+def per_distinct_pair(
+    left: Variant,
+    right: Variant,
+    ia: np.ndarray,
+    ib: np.ndarray,
+    function: Callable[[str, str], float],
+) -> np.ndarray:
+    """``function`` over pairs of rows, computed once per distinct pair of values: a million
+    candidate pairs of contacts hold far fewer distinct pairs of company names."""
+    width = max(len(right.values), 1)
+    keys = left.codes[ia] * width + right.codes[ib]
+    distinct, inverse = np.unique(keys, return_inverse=True)
+    results = np.fromiter(
+        (function(left.values[key // width], right.values[key % width])
+         for key in distinct.tolist()),
+        dtype=np.float32, count=len(distinct),
+    )
+    return results[inverse]
 
 
 def _raise_nicknames(
@@ -141,16 +231,10 @@ def _raise_nicknames(
     rows = np.flatnonzero(present & (sim < comparison.nickname_similarity))
     if len(rows) == 0:
         return flags
-    text = column.variants[0].text
-    cache: dict[tuple[str, str], bool] = {}
-    for row, x, y in zip(rows.tolist(), text[a[rows]].tolist(), text[b[rows]].tolist(),
-                         strict=True):
-        key = (x, y)
-        related = cache.get(key)
-        if related is None:
-            related = cache[key] = are_nicknames(x, y)
-        if related:
-            flags[row] = True
+    variant = column.variants[0]
+    related = per_distinct_pair(variant, variant, a[rows], b[rows],
+                                lambda x, y: 1.0 if are_nicknames(x, y) else 0.0)
+    flags[rows[related > 0]] = True
     sim[flags] = comparison.nickname_similarity
     return flags
 
@@ -192,30 +276,90 @@ def _apply_swap(
 def explain_pairs(table: Table, matcher: Matcher, scored: Scored) -> list[Pair]:
     """A :class:`Pair` (with every field's similarity, weight and verdict) per accepted pair."""
     comparisons = matcher.comparisons
-    ids = table.ids
-    texts = [table.columns[c.name].variants for c in comparisons]
-    pairs: list[Pair] = []
-    for row in range(len(scored.a)):
-        ia, ib = int(scored.a[row]), int(scored.b[row])
-        fields = []
-        for index, comparison in enumerate(comparisons):
-            variants = texts[index]
-            value_a = _first_value(variants, ia)
-            value_b = _first_value(variants, ib)
-            if not scored.present[row, index]:
-                fields.append(FieldScore(comparison.name, _labels(comparison, table), value_a,
-                                         value_b, None, comparison.weight, Verdict.MISSING))
+    rows_a, rows_b = scored.a, scored.b
+    count = len(rows_a)
+    columns: list[list[FieldScore]] = []
+    for index, comparison in enumerate(comparisons):
+        variants = table.columns[comparison.name].variants
+        labels = _labels(comparison, table)
+        values_a = _shown_values(variants, rows_a)
+        values_b = _shown_values(variants, rows_b)
+        present = scored.present[:, index].tolist()
+        similarity = scored.sim[:, index].tolist()
+        notes = _notes(table, comparison, variants, scored, index, values_a, values_b)
+        low, high = comparison.weight_at_zero, comparison.weight
+        column = []
+        for row in range(count):
+            if not present[row]:
+                column.append(FieldScore(comparison.name, labels, values_a[row], values_b[row],
+                                         None, high, Verdict.MISSING))
                 continue
-            similarity = float(scored.sim[row, index])
-            verdict = Verdict.AGREED if similarity >= comparison.agree else Verdict.DIFFERED
-            note = _note(table, comparison, variants, ia, ib, bool(scored.nickname[row, index]),
-                         bool(scored.swapped[row, index]))
-            fields.append(FieldScore(comparison.name, _labels(comparison, table), value_a,
-                                     value_b, round(similarity, 4), comparison.weight, verdict,
-                                     note))
-        pairs.append(Pair(str(ids[ia]), str(ids[ib]), round(float(scored.score[row]), 4),
-                          tuple(fields)))
-    return pairs
+            value = similarity[row]
+            column.append(FieldScore(
+                comparison.name, labels, values_a[row], values_b[row], round(value, 4),
+                round(low + (high - low) * value, 4),
+                Verdict.AGREED if value >= comparison.agree else Verdict.DIFFERED, notes[row],
+            ))
+        columns.append(column)
+    ids_a = table.ids[rows_a].tolist()
+    ids_b = table.ids[rows_b].tolist()
+    scores = scored.score.tolist()
+    return [
+        Pair(str(ids_a[row]), str(ids_b[row]), round(scores[row], 4),
+             tuple(column[row] for column in columns))
+        for row in range(count)
+    ]
+
+
+def _shown_values(variants: tuple[Variant, ...], rows: np.ndarray) -> list[str]:
+    """Each row's first non-empty variant, as compared (emails with their domain)."""
+    shown = [""] * len(rows)
+    for variant in reversed(variants):
+        text = variant.text[rows].tolist()
+        if variant.domain is not None:
+            domains = variant.domain[rows].tolist()
+            text = [f"{t}@{d}" if t else "" for t, d in zip(text, domains, strict=True)]
+        shown = [t if t else s for t, s in zip(text, shown, strict=True)]
+    return shown
+
+
+def _notes(
+    table: Table,
+    comparison: Comparison,
+    variants: tuple[Variant, ...],
+    scored: Scored,
+    index: int,
+    values_a: list[str],
+    values_b: list[str],
+) -> list[str]:
+    notes = [""] * len(values_a)
+    if comparison.kind is Kind.EMAIL:
+        variant = variants[0]
+        assert variant.free is not None
+        free = (variant.free[scored.a] | variant.free[scored.b]).tolist()
+        for row, (x, y) in enumerate(zip(values_a, values_b, strict=True)):
+            notes[row] = _email_note(x, y, free[row])
+    elif comparison.kind is Kind.COMPANY and table.token_weights is not None:
+        weights = table.token_weights
+        for row, (x, y) in enumerate(zip(values_a, values_b, strict=True)):
+            generic = sorted({w for w in (*x.split(), *y.split()) if weights.why_generic(w)})
+            if generic:
+                notes[row] = "generic words weighted down: " + ", ".join(generic)
+    for row in np.flatnonzero(scored.nickname[:, index]).tolist():
+        notes[row] = "nickname"
+    for row in np.flatnonzero(scored.swapped[:, index]).tolist():
+        notes[row] = f"read swapped with {comparison.swap_with}"
+    return notes
+
+
+def _email_note(address_a: str, address_b: str, free: bool) -> str:
+    if address_a and address_a == address_b:
+        return "same mailbox"
+    if free:
+        return "free-mail domain, not evidence"
+    if address_a.rpartition("@")[2] == address_b.rpartition("@")[2]:
+        return "same organisation domain"
+    return "different domains"
 
 
 def _labels(comparison: Comparison, table: Table) -> tuple[str, ...]:
@@ -226,42 +370,3 @@ def _labels(comparison: Comparison, table: Table) -> tuple[str, ...]:
     return tuple(comparison.fields)
 
 
-def _first_value(variants: tuple[Variant, ...], row: int) -> str:
-    for variant in variants:
-        value = variant.text[row]
-        if value:
-            if variant.domain is not None:
-                return f"{value}@{variant.domain[row]}"
-            return str(value)
-    return ""
-
-
-def _note(
-    table: Table,
-    comparison: Comparison,
-    variants: tuple[Variant, ...],
-    ia: int,
-    ib: int,
-    nickname: bool,
-    swapped: bool,
-) -> str:
-    if swapped:
-        return f"read swapped with {comparison.swap_with}"
-    if nickname:
-        return "nickname"
-    if comparison.kind is Kind.EMAIL:
-        variant = variants[0]
-        assert variant.domain is not None and variant.free is not None
-        if variant.free[ia] or variant.free[ib]:
-            return "free-mail domain not counted"
-        if variant.domain[ia] == variant.domain[ib]:
-            return "same organisation domain"
-        return "different organisation domains"
-    if comparison.kind is Kind.COMPANY and table.token_weights is not None:
-        words = sorted(
-            {w for w in (*_first_value(variants, ia).split(), *_first_value(variants, ib).split())
-             if table.token_weights.why_generic(w)}
-        )
-        if words:
-            return "generic words weighted down: " + ", ".join(words)
-    return ""

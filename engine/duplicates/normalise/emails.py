@@ -35,6 +35,11 @@ class EmailParts:
     free: bool  # the domain is a free-mail provider: no evidence of a shared organisation
 
     @property
+    def digits(self) -> str:
+        """The local part's digits: "john.smith2" is the second John Smith, not a typo."""
+        return "".join(ch for ch in self.local if ch.isdigit())
+
+    @property
     def address(self) -> str:
         return f"{self.local}@{self.domain}" if self.local else ""
 

@@ -59,3 +59,11 @@ def normalise_street(raw: str) -> str:
     """``"12 Main Street, Apartment 4"`` → ``"12 main st apt 4"``; lines joined by a space."""
     words = fold(raw).split()
     return " ".join(SHORT_FORM.get(word, word) for word in words)
+
+
+def house_numbers(normalised: str) -> str:
+    """The numbers of a normalised street line, in order: ``"12 main st apt 4"`` → ``"12 4"``.
+
+    Two addresses on one street with different numbers are neighbours, not one address.
+    """
+    return " ".join(word for word in normalised.split() if any(ch.isdigit() for ch in word))
