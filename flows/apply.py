@@ -12,19 +12,23 @@ from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
+from typing import Any
 
 import structlog
 
 from connectors.ledger import JournalIntent, Ledger
-from connectors.salesforce import SalesforceClient, WriteResult, soql_quote
-from engine.model import Action, JournalKind, JournalStatus, TaskRequest
+from connectors.salesforce import SalesforceClient, WriteResult, soql_in, soql_quote
+from engine.model import Action, JournalEntry, JournalKind, JournalStatus, TaskRequest
 from engine.plan import RecordWrite, WritePlan
+from flows.revert import same_value
 
 log = structlog.get_logger(__name__)
 
 TASK_REFERENCE = "Weeder reference: "
 _REFERENCE = re.compile(re.escape(TASK_REFERENCE) + r"([0-9a-f]{20})")
 CLOSE_COMMENT = "Closed by Weeder: the finding is resolved."
+#: a journal entry's outcome: (entry id, status, error, record id of a created task)
+Outcome = tuple[int, JournalStatus, str | None, str | None]
 #: errors worth another try on the next run (the record is pulled again)
 TRANSIENT = frozenset({"UNABLE_TO_LOCK_ROW", "REQUEST_LIMIT_EXCEEDED", "SERVER_UNAVAILABLE",
                        "UNKNOWN_EXCEPTION", "HTTP_503"})
@@ -112,7 +116,7 @@ def apply_fixes(client: SalesforceClient, ledger: Ledger, run_id: str, plan: Wri
         results = client.update_if_unchanged(obj, [
             (write.record_id, {name: change.new for name, change in write.changes.items()},
              write.read_stamp) for write in writes])
-        outcomes = []
+        outcomes: list[Outcome] = []
         for write, result in zip(writes, results, strict=True):
             status = {"ok": JournalStatus.OK, "conflict": JournalStatus.CONFLICT}.get(
                 result.status, JournalStatus.FAILED)
@@ -150,7 +154,7 @@ def create_tasks(client: SalesforceClient, ledger: Ledger, run_id: str,
                       rule_id=task.rule_id, fingerprint=task.fingerprint)
         for task in tasks])
     results = client.create_tasks(tasks)
-    outcomes = []
+    outcomes: list[Outcome] = []
     for entry_id, task, result in zip(entry_ids, tasks, results, strict=True):
         if result.ok and result.record_id:
             ledger.link_task(task.fingerprint, result.record_id, run_id)
@@ -179,7 +183,7 @@ def close_tasks(client: SalesforceClient, ledger: Ledger, run_id: str, plan: Wri
                       fingerprint=close.fingerprint)
         for close in plan.close_tasks])
     results = client.close_tasks([close.task_id for close in plan.close_tasks], CLOSE_COMMENT)
-    outcomes = []
+    outcomes: list[Outcome] = []
     for entry_id, close, result in zip(entry_ids, plan.close_tasks, results, strict=True):
         if result.ok:
             ledger.mark_task_closed(close.fingerprint, run_id)
@@ -196,12 +200,49 @@ def close_tasks(client: SalesforceClient, ledger: Ledger, run_id: str, plan: Wri
     ledger.journal_outcomes(outcomes)
 
 
+_FIELD_KINDS = (JournalKind.FIX, JournalKind.REVERT, JournalKind.UNDO)
+
+
+def _current_rows(client: SalesforceClient, obj: str, ids: Sequence[str],
+                  fields: Sequence[str]) -> dict[str, dict[str, Any]]:
+    """The records' current values of ``fields``, by 15-character id."""
+    rows: dict[str, dict[str, Any]] = {}
+    unique = sorted({record_id[:15] for record_id in ids})
+    for start in range(0, len(unique), 200):
+        soql = (f"SELECT Id, {', '.join(sorted(set(fields)))} FROM {obj} "
+                f"WHERE {soql_in('Id', unique[start:start + 200])}")
+        rows.update({row["Id"][:15]: row for row in client.query(soql)})
+    return rows
+
+
+def _landed(client: SalesforceClient, pending: Sequence[JournalEntry]) -> set[int]:
+    """Ids of pending field writes and task closings the org shows were carried out: the
+    field holds the new value, the task is Completed."""
+    by_object: dict[str, list[JournalEntry]] = defaultdict(list)
+    for entry in pending:
+        if entry.record_id and entry.field and (
+                entry.kind in _FIELD_KINDS or entry.kind is JournalKind.TASK_CLOSE):
+            by_object[entry.object].append(entry)
+    landed: set[int] = set()
+    for obj, entries in by_object.items():
+        rows = _current_rows(client, obj, [e.record_id or "" for e in entries],
+                             [e.field or "" for e in entries])
+        for entry in entries:
+            row = rows.get((entry.record_id or "")[:15])
+            if row is not None and same_value(row.get(entry.field or ""), entry.new):
+                landed.add(entry.id)
+    return landed
+
+
 def reconcile_pending(client: SalesforceClient, ledger: Ledger) -> int:
     """Settle writes a crashed run journaled but never recorded the outcome of.
 
-    A pending task creation is looked for in the org by its reference line and linked if it
-    exists; pending field writes are marked failed (the run that follows re-reads everything, so
-    a fix that did not land is proposed again). Returns how many entries were settled.
+    The org is asked what became of each: a pending task creation is looked for by its
+    reference line and linked if it exists; a pending field write (or task closing) whose new
+    value is what the org holds now landed, and is recorded as written, so `weeder revert` of
+    that run restores it. Anything else is marked failed (the run that follows re-reads
+    everything, so a fix that did not land is proposed again). Returns how many entries were
+    settled.
     """
     pending = ledger.pending_entries()
     if not pending:
@@ -216,21 +257,28 @@ def reconcile_pending(client: SalesforceClient, ledger: Ledger) -> int:
             match = _REFERENCE.search(row.get("Description") or "")
             if match:
                 found.setdefault(match.group(1), row["Id"])
-    outcomes = []
+    landed = _landed(client, pending)
+    outcomes: list[Outcome] = []
     for entry in pending:
-        task_id = found.get(entry.fingerprint or "") if entry.kind is JournalKind.TASK_CREATE else None
+        task_id = (found.get(entry.fingerprint or "")
+                   if entry.kind is JournalKind.TASK_CREATE else None)
         if task_id and entry.fingerprint:
             if ledger.open_task_for(entry.fingerprint) is None:
                 ledger.link_task(entry.fingerprint, task_id, entry.run_id)
             outcomes.append((entry.id, JournalStatus.OK, "found in the org after an interruption",
                              task_id))
+        elif entry.id in landed:
+            if entry.kind is JournalKind.TASK_CLOSE and entry.fingerprint:
+                ledger.mark_task_closed(entry.fingerprint, entry.run_id)
+            outcomes.append((entry.id, JournalStatus.OK,
+                             "found written in the org after an interruption", None))
         else:
             outcomes.append((entry.id, JournalStatus.FAILED,
                              "interrupted before its outcome was recorded; re-checked next run",
                              None))
     ledger.journal_outcomes(outcomes)
     log.warning("reconciled interrupted writes", entries=len(outcomes),
-                tasks_found=sum(1 for o in outcomes if o[1] is JournalStatus.OK))
+                found_done=sum(1 for o in outcomes if o[1] is JournalStatus.OK))
     return len(outcomes)
 
 
