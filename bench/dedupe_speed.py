@@ -113,7 +113,8 @@ def _run_cli(records: list[dict[str, str]], truth: Pairs) -> None:
                 pairs.add(_ordered(row["id_a"], row["id_b"]))
                 groups.setdefault(row["cluster_id"], []).extend((row["id_a"], row["id_b"]))
         group_pairs = _group_pairs([sorted(set(g)) for g in groups.values()])
-        print(f"  weeder dedupe:  {seconds:6.1f} s   peak {_rss_mb(resource.RUSAGE_CHILDREN):,.0f} MB"
+        peak = _rss_mb(resource.RUSAGE_CHILDREN)
+        print(f"  weeder dedupe:  {seconds:6.1f} s   peak {peak:,.0f} MB"
               f"   (whole command: start, CSV in and out)")
         print(f"                  pairs {_pr(pairs, truth)}   groups {_pr(group_pairs, truth)}")
         print(f"                  {done.stderr.strip()}")

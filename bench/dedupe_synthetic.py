@@ -18,10 +18,13 @@ from dataclasses import dataclass
 import numpy as np
 
 _SYLLABLES = (
-    "an ber bur car chen dal den dor el fen gar har hol ing jan kel ken lan ler lin mar mer mil "
-    "mor nel son ton ran rid rob sel sha ster tay ten val ver wal war wen win yor zel bro cla "
-    "dra fra gre kri pla stra tho vin wes ash ford ley ridge wood field ham stone brook well"
-).split()
+    "an", "ber", "bur", "car", "chen", "dal", "den", "dor", "el", "fen", "gar", "har",
+    "hol", "ing", "jan", "kel", "ken", "lan", "ler", "lin", "mar", "mer", "mil", "mor",
+    "nel", "son", "ton", "ran", "rid", "rob", "sel", "sha", "ster", "tay", "ten", "val",
+    "ver", "wal", "war", "wen", "win", "yor", "zel", "bro", "cla", "dra", "fra", "gre",
+    "kri", "pla", "stra", "tho", "vin", "wes", "ash", "ford", "ley", "ridge", "wood",
+    "field", "ham", "stone", "brook", "well",
+)
 _STREET_TYPES = (("Street", "St"), ("Avenue", "Ave"), ("Road", "Rd"), ("Drive", "Dr"),
                  ("Lane", "Ln"), ("Court", "Ct"), ("Boulevard", "Blvd"), ("Place", "Pl"))
 _FREE_MAIL = ("gmail.com", "yahoo.com", "outlook.com", "hotmail.com", "icloud.com", "aol.com")

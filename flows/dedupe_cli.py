@@ -16,7 +16,7 @@ import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING, Annotated, Any, TextIO
 
 import typer
 
@@ -45,27 +45,34 @@ def register(app: typer.Typer) -> None:
 
 
 def dedupe(
-    file: Path = typer.Argument(..., help="CSV file whose header row names Salesforce fields."),
-    object_name: ObjectName = typer.Option(
-        ..., "--object", case_sensitive=False, help="What the rows are."
-    ),
-    id_column: str = typer.Option("Id", "--id-column", help="The column that identifies a row."),
-    out: Path | None = typer.Option(None, "--out", help="Write pairs here instead of stdout."),
-    against_org: bool = typer.Option(
-        False, "--against-org",
-        help="Match the file against the org's records (SF_* variables) instead of itself.",
-    ),
-    against_file: Path | None = typer.Option(
-        None, "--against", help="Match the file against another CSV file instead of itself."
-    ),
-    config: Path | None = typer.Option(
-        None, "--config", help="Duplicate matcher configuration (default: the shipped one)."
-    ),
+    file: Annotated[Path, typer.Argument(
+        help="CSV file whose header row names Salesforce fields (Id, FirstName, Email, …).")],
+    object_name: Annotated[ObjectName, typer.Option(
+        "--object", case_sensitive=False, help="What the rows are.")],
+    id_column: Annotated[str, typer.Option(
+        "--id-column", help="The column that identifies a row.")] = "Id",
+    out: Annotated[Path | None, typer.Option(
+        "--out", help="Write id_a,id_b,score,cluster_id here instead of stdout.")] = None,
+    against_org: Annotated[bool, typer.Option(
+        "--against-org",
+        help="Match the file against the org's records (SF_* variables) instead of itself.")
+    ] = False,
+    against_file: Annotated[Path | None, typer.Option(
+        "--against", metavar="FILE",
+        help="Match the file against another CSV file instead of itself.")] = None,
+    config: Annotated[Path | None, typer.Option(
+        "--config", help="Duplicate matcher configuration (default: the shipped one).")
+    ] = None,
 ) -> None:
-    """Find duplicates in a CSV file: writes id_a,id_b,score,cluster_id; never merges."""
-    summary = run_dedupe(file, object_name.value, id_column=id_column, out=out,
-                         against_org=against_org, against_file=against_file,
-                         config_path=config)
+    """Find duplicates in a CSV file (a list about to be imported): writes
+    id_a,id_b,score,cluster_id and a one-line summary; never merges anything."""
+    try:
+        summary = run_dedupe(file, object_name.value, id_column=id_column, out=out,
+                             against_org=against_org, against_file=against_file,
+                             config_path=config)
+    except WeederError as error:
+        typer.echo(f"weeder: {error}", err=True)
+        raise typer.Exit(error.exit_code) from None
     typer.echo(summary, err=True)
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 import jellyfish
 import numpy as np
@@ -152,7 +153,8 @@ def key_codes(table: Table, key: BlockingKey) -> tuple[np.ndarray, np.ndarray]:
         if len(columns) == 1:
             joined = columns[0]
         else:
-            joined = ["\x1f".join(parts) if all(parts) else "" for parts in zip(*columns)]
+            joined = ["\x1f".join(parts) if all(parts) else ""
+                      for parts in zip(*columns, strict=True)]
         for row, value in enumerate(joined):
             if value:
                 codes.append(codes_of.setdefault(value, len(codes_of)))
@@ -192,7 +194,7 @@ def _pairs_in_blocks(
     stats.skipped_records += int(sizes[too_big].sum())
 
     small_limit = blocking.compare_all_up_to if signature is not None else blocking.max_block_size
-    scorer: object = None
+    scorer: Any = None
     cutoff = 0.0
     if signature is not None:
         assert blocking.prefilter is not None
@@ -232,7 +234,7 @@ def _cdist_block(
     signature: np.ndarray,
     n_left: int,
     against: bool,
-    scorer: object,
+    scorer: Any,
     cutoff: float,
 ) -> tuple[np.ndarray, np.ndarray] | None:
     if against:
@@ -269,5 +271,7 @@ def _signature(table: Table, blocking: Blocking) -> np.ndarray | None:
     """The short string compared inside large blocks: the prefilter's comparisons joined."""
     if blocking.prefilter is None:
         return None
-    parts = [table.columns[name].variants[0].text.tolist() for name in blocking.prefilter.comparisons]
-    return np.array([" ".join(value for value in row if value) for row in zip(*parts)], dtype=object)
+    parts = [table.columns[name].variants[0].text.tolist()
+             for name in blocking.prefilter.comparisons]
+    joined = [" ".join(value for value in row if value) for row in zip(*parts, strict=True)]
+    return np.array(joined, dtype=object)

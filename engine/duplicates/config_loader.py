@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import yaml
 from pydantic import ValidationError
@@ -55,7 +56,7 @@ def parse_config(text: str, *, source: str = "<duplicates>") -> DuplicatesConfig
         config = DuplicatesConfig.model_validate(data)
     except ValidationError as error:
         problems = [
-            f"{_where(source, root, tuple(issue['loc']), at_key=issue['type'] == 'extra_forbidden')}"
+            f"{_where(source, root, tuple(issue['loc']), at_key=_is_unknown_key(issue))}"
             f": {_describe(issue)}"
             for issue in error.errors()
         ]
@@ -85,9 +86,9 @@ def _check_matcher(at: Loc, matcher: Matcher) -> Iterator[tuple[Loc, str]]:
             yield (*here, "scorer"), "weighted_tokens scores company names only (kind: company)"
         if scorer is Scorer.EMAIL and comparison.kind is not Kind.EMAIL:
             yield (*here, "scorer"), "the email scorer needs kind: email"
-        if comparison.swap_with is not None:
-            if comparison.swap_with not in known or comparison.swap_with == comparison.name:
-                yield (*here, "swap_with"), f"no other comparison is named {comparison.swap_with!r}"
+        swap = comparison.swap_with
+        if swap is not None and (swap not in known or swap == comparison.name):
+            yield (*here, "swap_with"), f"no other comparison is named {swap!r}"
         if comparison.against_fields is not None and matcher.against is None:
             yield (*here, "against_fields"), "against_fields needs the matcher to set 'against'"
     for k, key in enumerate(matcher.blocking.keys):
@@ -99,7 +100,8 @@ def _check_matcher(at: Loc, matcher: Matcher) -> Iterator[tuple[Loc, str]]:
             kind = matcher.comparison(part.comparison).kind
             if part.transform in (Transform.PREFIX, Transform.TAIL) and part.length is None:
                 yield (*here, "length"), f"{part.transform.value} needs a length"
-            if part.transform in (Transform.DOMAIN, Transform.LOCAL_PART) and kind is not Kind.EMAIL:
+            email_only = part.transform in (Transform.DOMAIN, Transform.LOCAL_PART)
+            if email_only and kind is not Kind.EMAIL:
                 yield (*here, "transform"), f"{part.transform.value} applies to email comparisons"
             if part.transform is Transform.YEAR and kind is not Kind.DATE:
                 yield (*here, "transform"), "year applies to date comparisons"
@@ -116,14 +118,18 @@ def _check_matcher(at: Loc, matcher: Matcher) -> Iterator[tuple[Loc, str]]:
             yield (*at, "blocking", "prefilter", "scorer"), "the prefilter needs a rapidfuzz scorer"
 
 
-def _describe(issue: dict) -> str:  # type: ignore[type-arg]
+def _is_unknown_key(issue: Any) -> bool:
+    return bool(issue["type"] == "extra_forbidden")
+
+
+def _describe(issue: Any) -> str:
     kind = issue.get("type", "")
     field = next((str(part) for part in reversed(issue["loc"]) if isinstance(part, str)), "")
     if kind == "extra_forbidden":
         return f"unknown key {field!r}"
     if kind == "missing":
         return f"missing required key {field!r}"
-    return str(issue["msg"])
+    return f"{field}: {issue['msg']}" if field else str(issue["msg"])
 
 
 def _where(source: str, root: yaml.Node | None, loc: Loc, *, at_key: bool = False) -> str:

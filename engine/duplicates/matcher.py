@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-
 from engine.duplicates.blocking import candidate_pairs
 from engine.duplicates.clusters import build_clusters
 from engine.duplicates.config import Matcher

@@ -260,5 +260,6 @@ def _token_weights(matcher: Matcher, columns: Mapping[str, Column]) -> TokenWeig
     )
     if settings.not_generic:
         keep = frozenset(normalise_text(word) for word in settings.not_generic)
-        weights = TokenWeights(weights.generic - keep, weights.generic_weight, weights.frequent - keep)
+        weights = TokenWeights(weights.generic - keep, weights.generic_weight,
+                               weights.frequent - keep)
     return weights

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Any
 
 from engine.duplicates.blocking import KeyStats
 
@@ -65,7 +66,7 @@ class Pair:
         )
         return f"{self.score:.2f}: " + "; ".join(f.describe() for f in ordered)
 
-    def as_evidence(self) -> dict[str, object]:
+    def as_evidence(self) -> dict[str, Any]:
         return {
             "a": self.id_a,
             "b": self.id_b,

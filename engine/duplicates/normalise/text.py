@@ -1,4 +1,4 @@
-"""Case, accents, punctuation and spacing folded away, so comparison sees only letters and digits."""
+"""Case, accents, punctuation and spacing folded away: comparison sees letters and digits."""
 
 from __future__ import annotations
 
@@ -14,7 +14,10 @@ _SPECIAL = str.maketrans({"ß": "ss", "æ": "ae", "ø": "o", "œ": "oe", "ð": "
 
 @lru_cache(maxsize=1 << 18)
 def fold(raw: str) -> str:
-    """Lower case ASCII words separated by single spaces: ``"  Zoë O'Brien-Smith "`` → ``"zoe o brien smith"``."""
+    """Lower case ASCII words separated by single spaces.
+
+    ``"  Zoë O'Brien-Smith "`` → ``"zoe o brien smith"``.
+    """
     if not raw:
         return ""
     lowered = raw.lower().translate(_SPECIAL)
