@@ -671,6 +671,24 @@ class Ledger:
             series.setdefault(row.key, []).append((row.week, row.score))
         return series
 
+    # -- metadata cache ------------------------------------------------------------------
+
+    def cache_get(self, key: str) -> tuple[Any, datetime] | None:
+        """The JSON value stored under ``key`` and when it was stored; None if never."""
+        with self._engine.connect() as conn:
+            row = conn.execute(
+                select(t.cache.c.value, t.cache.c.stored_at).where(t.cache.c.key == key)
+            ).first()
+        return None if row is None else (from_json(row.value), row.stored_at)
+
+    def cache_put(self, key: str, value: Any) -> None:
+        """Store ``value`` (anything JSON can hold) under ``key``, replacing what was there."""
+        with self._engine.begin() as conn:
+            conn.execute(delete(t.cache).where(t.cache.c.key == key))
+            conn.execute(
+                insert(t.cache).values(key=key, value=to_json(value), stored_at=self._now())
+            )
+
     # -- records owned -------------------------------------------------------------------
 
     def record_owner_counts(self, run_id: str, counts: Mapping[str, int]) -> None:

@@ -271,6 +271,17 @@ owner_counts = Table(
     Column("recorded_at", UTCDateTime, nullable=False, index=True),
 )
 
+#: Org metadata that rarely changes (describe, the stage list), kept between runs so that an
+#: hourly incremental audit does not pay for it again; full passes read it afresh. Values are
+#: JSON. Unlike the rest of the ledger this is a cache: rows are replaced, never history.
+cache = Table(
+    "cache",
+    metadata,
+    Column("key", String(_NAME), primary_key=True),
+    Column("value", Text, nullable=False),  # JSON
+    Column("stored_at", UTCDateTime, nullable=False),
+)
+
 #: Named mutual-exclusion locks (the audit's "no overlap"), as rows so they work across
 #: processes and machines on any backend. ``token`` changes on every acquisition, which makes
 #: acquisition a compare-and-swap on one row.

@@ -57,9 +57,11 @@ def connect() -> SalesforceClient:
 
 
 @task(name="read context", retries=2, retry_delay_seconds=5, cache_policy=NO_CACHE)
-def read_context(client: SalesforceClient, pack: Pack) -> Context:
+def read_context(client: SalesforceClient, pack: Pack, ledger: Ledger, full: bool) -> Context:
+    """Describe and stages are read afresh on full passes and reused from the ledger between."""
     plan = pack.plan()
-    return build_context(client, today=datetime.now(UTC).date(), objects=plan.objects)
+    return build_context(client, today=datetime.now(UTC).date(), objects=plan.objects,
+                         cache=ledger, refresh=full)
 
 
 @task(name="check rules against the org", cache_policy=NO_CACHE)
@@ -165,7 +167,7 @@ def _audit(ledger: Ledger, pack: Pack, mode: Mode, rules_dir: str | None, full: 
         summary.api_remaining_at_start = remaining
         if chosen == "apply":
             reconcile_pending(client, ledger)
-        ctx = read_context(client, pack)
+        ctx = read_context(client, pack, ledger, full_reason is not None)
         pack = check_rules_against_org(rules_dir, ctx)
         pulled = pull_records(client, pack, ctx, ledger.watermarks(), full_reason is not None)
         result = evaluate_rules(pack, pulled, ctx, full_reason is not None)
