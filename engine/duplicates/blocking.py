@@ -117,26 +117,22 @@ def _transform(part: KeyPart, table: Table) -> Callable[[str], str]:
 
 def _part_values(table: Table, part: KeyPart) -> list[list[str]]:
     """For each variant of the part's comparison, every row's key part ("" = no key)."""
-    column = table.columns[part.comparison]
     transform = _transform(part, table)
-    cache: dict[str, str] = {}
     result = []
-    for variant in column.variants:
-        if part.transform is Transform.DOMAIN:
-            assert variant.domain is not None and variant.free is not None
-            source = np.where(variant.free, "", variant.domain).tolist()
-        else:
-            source = variant.text.tolist()
-        values = []
-        for value in source:
-            if not value:
-                values.append("")
-                continue
-            keyed = cache.get(value)
-            if keyed is None:
-                keyed = cache[value] = transform(value)
-            values.append(keyed)
-        result.append(values)
+    for variant in table.columns[part.comparison].variants:
+        if variant.domain is not None and part.transform is not Transform.LOCAL_PART:
+            # Emails: the organisation domain (never a free-mail one), or the whole address.
+            assert variant.free is not None
+            if part.transform is Transform.DOMAIN:
+                source = np.where(variant.free | ~variant.has, "", variant.domain)
+            else:
+                source = np.where(variant.has, variant.text + "@" + variant.domain, "")
+            result.append([transform(value) if value else "" for value in source.tolist()])
+            continue
+        # Once per distinct value, then spread to the rows.
+        keyed = np.array([transform(value) if value else "" for value in variant.values],
+                         dtype=object)
+        result.append(keyed[variant.codes].tolist())
     return result
 
 

@@ -8,9 +8,10 @@ from typing import Any
 from engine.duplicates.blocking import candidate_pairs
 from engine.duplicates.clusters import build_clusters
 from engine.duplicates.config import Matcher
+from engine.duplicates.explain import explain_pairs
 from engine.duplicates.prepare import field_getter, prepare
 from engine.duplicates.result import MatchResult, MatchStats
-from engine.duplicates.scoring import explain_pairs, score_pairs
+from engine.duplicates.scoring import score_pairs
 from engine.errors import WeederError
 
 Record = Mapping[str, Any]

@@ -100,20 +100,19 @@ def normaliser_for(kind: Kind, phone_region: str) -> Normaliser:
 def field_getter(path: str) -> Callable[[Record], str]:
     """Reads ``"Email"`` or a parent's field ``"Account.Name"``; anything missing reads ``""``."""
     if "." not in path:
-        def direct(record: Record) -> str:
-            value = record.get(path)
-            return "" if value is None else value if isinstance(value, str) else _text(value)
-        return direct
+        return lambda record: _as_text(record.get(path))
     steps = path.split(".")
 
     def nested(record: Record) -> str:
-        # A CSV column is literally named "Account.Name"; a query result nests it.
-        value: Any = record.get(path) if path in record else record
-        for step in steps if path not in record else ():
+        if path in record:  # a CSV column literally named "Account.Name"
+            return _as_text(record[path])
+        value: Any = record  # a query result nests the parent: {"Account": {"Name": …}}
+        for step in steps:
             if not isinstance(value, Mapping):
                 return ""
             value = value.get(step)
-        return "" if value is None else value if isinstance(value, str) else _text(value)
+        return _as_text(value)
+
     return nested
 
 

@@ -117,3 +117,14 @@ def test_blocking_keeps_cost_near_linear(contact_matcher: Matcher) -> None:
     small = match(people(500), contact_matcher).stats.candidate_pairs
     large = match(people(5000), contact_matcher).stats.candidate_pairs
     assert large <= 20 * max(small, 1)
+
+
+def test_an_exact_email_key_is_the_whole_address(
+        matcher_from_yaml: Callable[[str], Matcher]) -> None:
+    matcher = matcher_from_yaml(PEOPLE.replace(
+        "parts: [{comparison: email, transform: domain}]",
+        "parts: [{comparison: email, transform: exact}]"))
+    records = [{"Id": "1", "FirstName": "Ann", "LastName": "Lee", "Email": "Ann.Lee@Acme.com"},
+               {"Id": "2", "FirstName": "Bo", "LastName": "Kim", "Email": "ann.lee@acme.com"},
+               {"Id": "3", "FirstName": "Cy", "LastName": "Ng", "Email": "ann.lee@globex.com"}]
+    assert _candidates(matcher, records) == {("1", "2")}
