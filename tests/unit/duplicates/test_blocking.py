@@ -123,7 +123,7 @@ def test_an_exact_email_key_is_the_whole_address(
         matcher_from_yaml: Callable[[str], Matcher]) -> None:
     matcher = matcher_from_yaml(PEOPLE.replace(
         "parts: [{comparison: email, transform: domain}]",
-        "parts: [{comparison: email, transform: exact}]"))
+        "parts: [{comparison: email, transform: exact}]\n      prefilter: false"))
     records = [{"Id": "1", "FirstName": "Ann", "LastName": "Lee", "Email": "Ann.Lee@Acme.com"},
                {"Id": "2", "FirstName": "Bo", "LastName": "Kim", "Email": "ann.lee@acme.com"},
                {"Id": "3", "FirstName": "Cy", "LastName": "Ng", "Email": "ann.lee@globex.com"}]

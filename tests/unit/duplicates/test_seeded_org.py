@@ -12,7 +12,6 @@ import json
 import sqlite3
 from collections.abc import Iterator
 from datetime import date
-from pathlib import Path
 from typing import Any
 
 import pytest
