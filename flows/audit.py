@@ -8,6 +8,7 @@ top to bottom as the story of one run; the rooms it calls hold the detail.
 from __future__ import annotations
 
 import hashlib
+from collections import Counter
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal
@@ -23,12 +24,14 @@ from engine.model import Context
 from engine.pack import Evaluation, Pack, evaluate, load_pack
 from engine.plan import WritePlan, build_write_plan
 from flows import config
+from flows.alerts import send_admin_alerts
 from flows.apply import ApplyOutcome, Budget, apply_plan, reconcile_pending
 from flows.context import build_context
 from flows.log import bind_run, configure_logging, unbind_run
 from flows.progress import pull_progress
 from flows.pull import PullResult, pull
 from flows.report import AuditSummary, publish_plan
+from flows.task_text import describe_tasks, record_names
 
 log = structlog.get_logger(__name__)
 
@@ -92,11 +95,34 @@ def remember(ledger: Ledger, run_id: str, result: Evaluation, pulled: PullResult
 
 
 @task(name="plan writes", cache_policy=NO_CACHE)
-def plan_writes(ledger: Ledger, result: Evaluation) -> WritePlan:
+def plan_writes(ledger: Ledger, result: Evaluation, pack: Pack, pulled: PullResult,
+                instance_url: str) -> WritePlan:
     open_tasks = {task.fingerprint: task_id for task in result.tasks
                   if (task_id := ledger.open_task_for(task.fingerprint))}
-    return build_write_plan(result.fixes, result.tasks, open_tasks=open_tasks,
+    plan = build_write_plan(result.fixes, result.tasks, open_tasks=open_tasks,
                             resolved_with_open_task=ledger.tasks_to_close())
+    plan.create_tasks = describe_tasks(plan.create_tasks, result.findings, pack,
+                                       names=record_names(pulled.records_by_object()),
+                                       instance_url=instance_url)
+    return plan
+
+
+@task(name="alert admins", cache_policy=NO_CACHE)
+def alert_admins(ledger: Ledger, diff: FindingDiff, pack: Pack, instance_url: str) -> str:
+    """New error findings, mailed once to WEEDER_ALERT_TO; never fails the run."""
+    if not diff.total("new"):
+        return "alert: nothing new"
+    outcome = send_admin_alerts(ledger, diff.new, instance_url=instance_url,
+                                rule_titles={rule.id: rule.description for rule in pack.rules})
+    return outcome.line()
+
+
+def owner_counts(pulled: PullResult) -> dict[str, int]:
+    """Records owned per user, the digest's score denominator (complete on full passes only)."""
+    counts: Counter[str] = Counter()
+    for records in pulled.records_by_object().values():
+        counts.update(owner for row in records if isinstance(owner := row.get("OwnerId"), str))
+    return dict(counts)
 
 
 @task(name="act", cache_policy=NO_CACHE)
@@ -172,7 +198,10 @@ def _audit(ledger: Ledger, pack: Pack, mode: Mode, rules_dir: str | None, full: 
         pulled = pull_records(client, pack, ctx, ledger.watermarks(), full_reason is not None)
         result = evaluate_rules(pack, pulled, ctx, full_reason is not None)
         diff = remember(ledger, run_id, result, pulled, pack, full_reason is not None)
-        plan = plan_writes(ledger, result)
+        instance_url = client.instance_url or ""
+        if full_reason is not None:
+            ledger.record_owner_counts(run_id, owner_counts(pulled))
+        plan = plan_writes(ledger, result, pack, pulled, instance_url)
         summary.absorb(pulled, result, diff, plan)
         publish_plan(plan, summary, plan_out)
         if chosen == "apply":
@@ -183,6 +212,7 @@ def _audit(ledger: Ledger, pack: Pack, mode: Mode, rules_dir: str | None, full: 
             marks = {name: mark for name, mark in pulled.watermarks().items()
                      if name not in outcome.retry_objects}
             ledger.set_watermarks(run_id, marks)
+        summary.alert = alert_admins(ledger, diff, pack, instance_url)
         summary.api_calls = client.api_calls
         summary.api_remaining = max(remaining - client.api_calls, 0)
         summary.status = "partial" if summary.has_failures else "ok"

@@ -74,6 +74,8 @@ def print_summary(summary: dict[str, Any]) -> None:
         echo(f"  - {problem}")
     if summary.get("stopped"):
         echo(f"  ! {summary['stopped']}")
+    if summary.get("alert") not in (None, "alert: nothing new", "alert: disabled"):
+        echo(summary["alert"])
     for failure in summary.get("rule_failures", [])[:10]:
         echo(f"  ! rule error: {failure}")
     remaining = summary.get("api_remaining")
@@ -95,8 +97,8 @@ def register(app: typer.Typer) -> None:
         gets a plan first; after that, runs apply."""
         if plan and apply:
             raise typer.BadParameter("choose one of --plan and --apply")
-        from flows.rules_cli import _load
         from flows import config
+        from flows.rules_cli import _load
 
         _load(config.rules_dir(rules))  # every rule error, before any API call or Prefect start
         _prefect_quietly()

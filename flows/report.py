@@ -38,6 +38,7 @@ class AuditSummary:
     writes: dict[str, int] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
     stopped: str | None = None
+    alert: str | None = None
     api_calls: int = 0
     api_remaining_at_start: int | None = None
     api_remaining: int | None = None
