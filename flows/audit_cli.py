@@ -18,6 +18,22 @@ class Format(StrEnum):
     JSON = "json"
 
 
+PlanFlag = Annotated[bool, typer.Option(
+    "--plan", help="Write nothing; show what would be written.")]
+ApplyFlag = Annotated[bool, typer.Option("--apply", help="Write fixes and review tasks.")]
+RulesOption = Annotated[Path | None, typer.Option(
+    "--rules", help="Rules directory (default: ./rules or the shipped pack).")]
+FullFlag = Annotated[bool, typer.Option("--full", help="Re-read every record, not just changes.")]
+OutOption = Annotated[Path | None, typer.Option(
+    "--out", help="Also write the plan as CSV or JSON (by extension).")]
+ShowPlanOption = Annotated[int, typer.Option(help="Plan rows to print (0 for none).")]
+OpenFlag = Annotated[bool, typer.Option("--open", help="Only open findings (default).")]
+AllFlag = Annotated[bool, typer.Option("--all", help="Open and resolved findings.")]
+FormatOption = Annotated[Format, typer.Option("--format", help="table, csv or json.")]
+LimitOption = Annotated[int, typer.Option(help="How many recent runs.")]
+RunArgument = Annotated[str, typer.Argument(help="The run to undo (see `weeder runs`).")]
+
+
 def _prefect_quietly() -> None:
     import os
 
@@ -40,9 +56,9 @@ def _table(title: str, columns: list[str], rows: list[list[Any]]) -> None:
 def print_summary(summary: dict[str, Any]) -> None:
     """The run summary a person reads at the end of `weeder audit`."""
     echo = typer.echo
-    echo(f"\nRun {summary['run_id']} ({summary['mode']}"
-         f"{', full pass: ' + summary['full_reason'] if summary.get('full_reason') else ', incremental'})"
-         f" — {summary['status']}")
+    how = (f"full pass: {summary['full_reason']}" if summary.get("full_reason")
+           else "incremental")
+    echo(f"\nRun {summary['run_id']} ({summary['mode']}, {how}) — {summary['status']}")
     pulled = summary.get("pulled", {})
     if pulled:
         echo("Pulled: " + ", ".join(
@@ -86,12 +102,8 @@ def print_summary(summary: dict[str, Any]) -> None:
 def register(app: typer.Typer) -> None:
     @app.command()
     def audit(
-        plan: Annotated[bool, typer.Option("--plan", help="Write nothing; show what would be written.")] = False,
-        apply: Annotated[bool, typer.Option("--apply", help="Write fixes and review tasks.")] = False,
-        rules: Annotated[Path | None, typer.Option("--rules", help="Rules directory (default: ./rules or the shipped pack).")] = None,
-        full: Annotated[bool, typer.Option("--full", help="Re-read every record, not just changes.")] = False,
-        out: Annotated[Path | None, typer.Option("--out", help="Also write the plan as CSV or JSON (by extension).")] = None,
-        show_plan: Annotated[int, typer.Option(help="Plan rows to print (0 for none).")] = 30,
+        plan: PlanFlag = False, apply: ApplyFlag = False, rules: RulesOption = None,
+        full: FullFlag = False, out: OutOption = None, show_plan: ShowPlanOption = 30,
     ) -> None:
         """Audit the org against the rules. Without --plan or --apply, an org never audited
         gets a plan first; after that, runs apply."""
@@ -109,10 +121,11 @@ def register(app: typer.Typer) -> None:
                              plan_out=str(out) if out else None)
         rows = summary.get("plan_rows", [])
         if show_plan and rows:
-            _table(f"Write plan ({len(rows)} rows)" + (" — first rows" if len(rows) > show_plan else ""),
+            more = " — first rows" if len(rows) > show_plan else ""
+            _table(f"Write plan ({len(rows)} rows){more}",
                    ["action", "object", "record", "field", "old", "new", "rule"],
-                   [[r["action"], r["object"], r["record_id"], r["field"], r["old"], r["new"], r["rule"]]
-                    for r in rows[:show_plan]])
+                   [[r["action"], r["object"], r["record_id"], r["field"], r["old"], r["new"],
+                     r["rule"]] for r in rows[:show_plan]])
         print_summary(summary)
         if out:
             typer.echo(f"Plan written to {out}")
@@ -120,11 +133,8 @@ def register(app: typer.Typer) -> None:
             raise typer.Exit(code=1)
 
     @app.command()
-    def findings(
-        open_: Annotated[bool, typer.Option("--open", help="Only open findings (default).")] = False,
-        all_: Annotated[bool, typer.Option("--all", help="Open and resolved findings.")] = False,
-        format: Annotated[Format, typer.Option("--format", help="table, csv or json.")] = Format.TABLE,
-    ) -> None:
+    def findings(open_: OpenFlag = False, all_: AllFlag = False,
+                 format: FormatOption = Format.TABLE) -> None:
         """List the findings Weeder remembers."""
         from connectors.ledger import Ledger
         from engine.model import FindingStatus
@@ -140,10 +150,7 @@ def register(app: typer.Typer) -> None:
         _emit(rows, format, "Findings")
 
     @app.command()
-    def runs(
-        format: Annotated[Format, typer.Option("--format", help="table or json.")] = Format.TABLE,
-        limit: Annotated[int, typer.Option(help="How many recent runs.")] = 30,
-    ) -> None:
+    def runs(format: FormatOption = Format.TABLE, limit: LimitOption = 30) -> None:
         """List recent runs: when, what mode, how they ended, API calls used."""
         from connectors.ledger import Ledger
 
@@ -159,7 +166,7 @@ def register(app: typer.Typer) -> None:
         _emit(rows, format, "Runs")
 
     @app.command()
-    def revert(run_id: Annotated[str, typer.Argument(help="The run to undo (see `weeder runs`).")]) -> None:
+    def revert(run_id: RunArgument) -> None:
         """Put back every field that run changed (unless changed since) and close its tasks."""
         _prefect_quietly()
         from flows.revert import revert_flow
