@@ -4,6 +4,10 @@ imported, against itself or against the org's records.
 The file's columns are Salesforce field names (FirstName, Email, MailingPostalCode, …; custom
 fields end in ``__c``). Pairs go to ``--out`` (or stdout) as ``id_a,id_b,score,cluster_id``; a
 one-line summary goes to stderr.
+
+The matchers are the audit's own: the ``duplicates:`` section of the rule pack
+(``rules/duplicates.yaml`` in the rules directory the audit reads), unless ``--config`` names
+another file or rules directory.
 """
 
 from __future__ import annotations
@@ -23,15 +27,13 @@ import typer
 from engine.errors import WeederError
 
 if TYPE_CHECKING:
-    from engine.duplicates import MatchResult
+    from engine.duplicates import DuplicatesConfig, MatchResult
 
 #: (object name, field names) → the org's records of that object with those fields.
 OrgFetcher = Callable[[str, Sequence[str]], Iterable[Mapping[str, Any]]]
 
 _SF_VARIABLES = ("SF_USERNAME", "SF_PASSWORD", "SF_SECURITY_TOKEN", "SF_CONSUMER_KEY",
                  "SF_CONSUMER_SECRET", "SF_PRIVATE_KEY_FILE", "SF_INSTANCE_URL", "SF_SESSION_ID")
-# Fields read from the org beside the compared ones: the survivor rules and task owner need them.
-_BOOKKEEPING = ("Id", "OwnerId", "CreatedDate", "LastActivityDate")
 
 
 class ObjectName(StrEnum):
@@ -61,7 +63,8 @@ def dedupe(
         "--against", metavar="FILE",
         help="Match the file against another CSV file instead of itself.")] = None,
     config: Annotated[Path | None, typer.Option(
-        "--config", help="Duplicate matcher configuration (default: the shipped one).")
+        "--config", help="A rules directory or file with a 'duplicates:' section, or a file of "
+                         "matchers (default: the audit's rules, WEEDER_RULES_DIR or ./rules).")
     ] = None,
 ) -> None:
     """Find duplicates in a CSV file (a list about to be imported): writes
@@ -93,23 +96,24 @@ def run_dedupe(
     ``fetch_org`` supplies the org's records for ``against_org`` (a flow passes records its
     connector pulled); by default they are queried with the SF_* credentials.
     """
-    from engine.duplicates import load_config, match
+    from engine.duplicates import match
+    from engine.pack.duplicates_section import BOOKKEEPING_FIELDS
 
     if against_org and against_file is not None:
         raise WeederError("choose one of --against-org and --against FILE")
     started = time.perf_counter()
-    config = load_config(config_path)
-    _, matcher = config.matcher_for(object_name)
+    matchers = load_matchers(config_path)
+    _, matcher = matchers.matcher_for(object_name)
     records = read_records(file, object_name, id_column)
     against: list[Mapping[str, Any]] | None = None
     if against_file is not None:
         against = list(read_records(against_file, object_name, id_column))
     elif against_org:
-        fields = list(dict.fromkeys([*_BOOKKEEPING, *matcher.source_fields()]))
+        fields = list(dict.fromkeys([*BOOKKEEPING_FIELDS, *matcher.source_fields()]))
         fetch = fetch_org or query_org
         against = [_rename_id(record, id_column) for record in fetch(object_name, fields)]
     result = match(records, matcher, against=against, id_field=id_column,
-                   phone_region=config.phone_region)
+                   phone_region=matchers.phone_region)
     if out is None:
         write_pairs(result, stdout or sys.stdout)
     else:
@@ -121,6 +125,25 @@ def run_dedupe(
     seconds = time.perf_counter() - started
     where = "org" if against_org else against_file.name if against_file else None
     return _summary(file, result, where, seconds)
+
+
+def load_matchers(config_path: Path | None = None) -> DuplicatesConfig:
+    """The duplicate matchers: of the rule pack the audit reads (``flows.config.rules_dir``, or
+    the directory given), or of one file. The pack is loaded whole, so a mistake anywhere in
+    it stops this command as it stops the audit, with every error located."""
+    from engine.duplicates import load_config
+    from engine.pack import load_pack
+    from flows import config as settings
+
+    if config_path is not None and not config_path.is_dir():
+        return load_config(config_path)
+    rules = settings.rules_dir(config_path)
+    pack = load_pack(rules)
+    if pack.duplicates is None:
+        raise WeederError(f"no rule file in {rules} has a 'duplicates:' section: restore "
+                          "rules/duplicates.yaml, or name a file of matchers with --config",
+                          exit_code=1)
+    return pack.duplicates
 
 
 def _rename_id(record: Mapping[str, Any], id_column: str) -> Mapping[str, Any]:

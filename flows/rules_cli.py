@@ -60,7 +60,8 @@ def validate(
 ) -> None:
     """Check the rule files; exit 0 when valid, 1 with every error as path:line:column: message."""
     pack = _load(directory, describe)
-    typer.echo(f"{directory}: {len(pack.files)} files, {len(pack.rules)} rules, "
+    matchers = f"{len(pack.duplicate_rule_ids)} duplicate matchers, " if pack.duplicates else ""
+    typer.echo(f"{directory}: {len(pack.files)} files, {len(pack.rules)} rules, {matchers}"
                f"{len(pack.policies)} field policies, {len(pack.cases)} test cases: valid")
 
 

@@ -4,7 +4,7 @@ Pure: records (mappings keyed by Salesforce field names) in, pairs and groups ou
 
     from engine.duplicates import load_config, match, cluster_findings, cluster_tasks
 
-    config = load_config()                       # shipped defaults, or load_config(path)
+    config = load_config()             # rules/duplicates.yaml (the rule pack), or load_config(path)
     rule_id, matcher = config.matcher_for("Contact")
     result = match(contacts, matcher, phone_region=config.phone_region)
     findings = cluster_findings(rule_id, matcher, result)

@@ -1,22 +1,25 @@
-"""Reading a duplicates YAML file: every mistake reported at once, each with path:line:column."""
+"""Reading the duplicate matchers' configuration: every mistake reported at once, each with
+path:line:column.
+
+The matchers are part of the rule pack: the ``duplicates:`` section of ``rules/duplicates.yaml``,
+which :func:`engine.pack.load_pack` reads with the other rule files. This module reads the same
+section from one file (a rule file, or a file holding only the section's content, such as
+``bench/dedupe_febrl.yaml``) for ``weeder dedupe --config`` and the benchmarks, with the pack's
+reader and wording, so a mistake reads the same wherever it is found.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from importlib import resources
 from pathlib import Path
-from typing import Any
-
-import yaml
-from pydantic import ValidationError
 
 from engine.duplicates.config import DuplicatesConfig, Kind, Matcher, Scorer, Transform
 from engine.errors import WeederError
 
 Loc = tuple[str | int, ...]
 
-#: The shipped defaults, next to this module.
-DEFAULTS_RESOURCE = "defaults.yaml"
+#: The shipped matchers: the rule pack's duplicates file.
+SHIPPED = Path(__file__).resolve().parents[2] / "rules" / "duplicates.yaml"
 
 
 class ConfigError(WeederError):
@@ -28,42 +31,43 @@ class ConfigError(WeederError):
 
 
 def load_config(path: Path | str | None = None) -> DuplicatesConfig:
-    """The configuration in ``path``, or the shipped defaults when ``path`` is None."""
-    if path is None:
-        text = resources.files("engine.duplicates").joinpath(DEFAULTS_RESOURCE).read_text("utf-8")
-        return parse_config(text, source="engine/duplicates/defaults.yaml")
-    file = Path(path)
+    """The matchers in ``path``, or the shipped ones (``rules/duplicates.yaml``) when None."""
+    file = SHIPPED if path is None else Path(path)
     try:
         text = file.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise WeederError(f"{file}: no such duplicates configuration file") from None
+    except IsADirectoryError:
+        raise WeederError(f"{file} is a directory: give the file with the 'duplicates:' "
+                          "section") from None
     except OSError as error:
         raise WeederError(f"{file}: cannot read: {error.strerror}") from None
+    except UnicodeDecodeError as error:
+        raise WeederError(f"{file}: not UTF-8 text (byte {error.start})") from None
     return parse_config(text, source=str(file))
 
 
 def parse_config(text: str, *, source: str = "<duplicates>") -> DuplicatesConfig:
-    try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
-    except yaml.MarkedYAMLError as error:
-        mark = error.problem_mark
-        where = f"{source}:{mark.line + 1}:{mark.column + 1}" if mark else source
-        raise ConfigError([f"{where}: not valid YAML: {error.problem}"]) from None
-    if not isinstance(data, dict):
-        raise ConfigError([f"{source}:1:1: expected a mapping with 'matchers'"])
-    try:
-        config = DuplicatesConfig.model_validate(data)
-    except ValidationError as error:
-        problems = [
-            f"{_where(source, root, tuple(issue['loc']), at_key=_is_unknown_key(issue))}"
-            f": {_describe(issue)}"
-            for issue in error.errors()
-        ]
-        raise ConfigError(problems) from None
-    problems = [f"{_where(source, root, loc)}: {message}" for loc, message in cross_check(config)]
-    if problems:
-        raise ConfigError(problems)
+    """The matchers of a rule file's ``duplicates:`` section, or of a file that holds only the
+    section's content (``phone_region``, ``matchers``). Other sections of a rule file are the
+    pack's to check (``weeder rules validate``)."""
+    # Imported here: the rule pack imports this package, and its reader is the one to use.
+    from engine.pack.duplicates_section import SECTION, read_duplicates
+    from engine.pack.yaml_source import parse_document
+    from engine.sfschema import Schema
+
+    document, errors = parse_document(source, text)
+    if document is None:
+        raise ConfigError([str(error) for error in errors])
+    data = document.data
+    prefix: Loc = ()
+    if isinstance(data, dict) and SECTION in data:
+        data, prefix = data[SECTION], (SECTION,)
+    config, problems = read_duplicates(data, Schema())
+    errors.extend(document.error((*prefix, *problem.loc), problem.message,
+                                 at_key=problem.at_key) for problem in problems)
+    if errors or config is None:
+        raise ConfigError([str(error) for error in sorted(set(errors))])
     return config
 
 
@@ -116,42 +120,3 @@ def _check_matcher(at: Loc, matcher: Matcher) -> Iterator[tuple[Loc, str]]:
                 )
         if prefilter.scorer in (Scorer.WEIGHTED_TOKENS, Scorer.EMAIL):
             yield (*at, "blocking", "prefilter", "scorer"), "the prefilter needs a rapidfuzz scorer"
-
-
-def _is_unknown_key(issue: Any) -> bool:
-    return bool(issue["type"] == "extra_forbidden")
-
-
-def _describe(issue: Any) -> str:
-    kind = issue.get("type", "")
-    field = next((str(part) for part in reversed(issue["loc"]) if isinstance(part, str)), "")
-    if kind == "extra_forbidden":
-        return f"unknown key {field!r}"
-    if kind == "missing":
-        return f"missing required key {field!r}"
-    return f"{field}: {issue['msg']}" if field else str(issue["msg"])
-
-
-def _where(source: str, root: yaml.Node | None, loc: Loc, *, at_key: bool = False) -> str:
-    node = root
-    for index, part in enumerate(loc):
-        child = _child(node, part, key=at_key and index == len(loc) - 1)
-        if child is None:
-            break
-        node = child
-    if node is None:
-        return source
-    mark = node.start_mark
-    return f"{source}:{mark.line + 1}:{mark.column + 1}"
-
-
-def _child(node: yaml.Node | None, part: str | int, *, key: bool = False) -> yaml.Node | None:
-    if isinstance(node, yaml.MappingNode):
-        for key_node, value in node.value:
-            if key_node.value == str(part):
-                # An unknown key points at the key itself; anything else at its value.
-                return key_node if key else value
-        return None
-    if isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
-        return node.value[part]
-    return None

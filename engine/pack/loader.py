@@ -3,8 +3,8 @@
 Order of work (soda style: parse apart from evaluation): parse each YAML file into located data;
 check each file's shape; read the field policies of all files; read every rule (common keys,
 kind keys, objects, fields, conditions, actions, routing); check ids are unique across files;
-read the test cases. All problems become ``path:line:column: message`` in one
-:class:`~engine.pack.errors.RuleErrors`.
+read the duplicate matchers (the one ``duplicates:`` section); read the test cases. All problems
+become ``path:line:column: message`` in one :class:`~engine.pack.errors.RuleErrors`.
 """
 
 from __future__ import annotations
@@ -16,11 +16,13 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from engine.conditions import compile_condition, parse_condition
+from engine.duplicates.config import DuplicatesConfig
 from engine.errors import WeederError
 from engine.fieldpath import path_resolver
 from engine.located import Loc, Problem, did_you_mean
 from engine.model import Action, FieldInfo
 from engine.pack.cases import CaseDefaults, parse_cases
+from engine.pack.duplicates_section import SECTION, read_duplicates
 from engine.pack.errors import RuleError, RuleErrors
 from engine.pack.messages import problems_from
 from engine.pack.model import Pack, Routing, Rule, RuleCase, RuleSpec, Source
@@ -30,7 +32,9 @@ from engine.rules import KINDS
 from engine.rules.base import KindSpec
 from engine.sfschema import Schema
 
-FILE_KEYS = ("rules", "policies", "tests", "context")
+FILE_KEYS = ("rules", "policies", "tests", "context", SECTION)
+#: keys that give a file something to do (``context`` only serves the tests)
+_CONTENT_KEYS = ("rules", "policies", "tests", SECTION)
 Describe = Mapping[str, Mapping[str, FieldInfo]]
 
 
@@ -109,6 +113,7 @@ class _Loader:
                     first_seen[rule_id] = source
                 if rule is not None:
                     rules.append(rule)
+        duplicates, duplicates_source = self._duplicates(shaped, first_seen)
         cases: list[RuleCase] = []
         rules_by_id = {rule.id: rule for rule in rules}
         for document in shaped:
@@ -119,7 +124,8 @@ class _Loader:
             found, problems = parse_cases(document, rules_by_id, set(first_seen), defaults)
             self.report(document, problems)
             cases.extend(found)
-        return Pack(tuple(rules), tuple(policies), tuple(cases), tuple(d.path for d in documents))
+        return Pack(tuple(rules), tuple(policies), tuple(cases), tuple(d.path for d in documents),
+                    duplicates=duplicates, duplicates_source=duplicates_source)
 
     @staticmethod
     def _source(document: Document, loc: Loc) -> Source:
@@ -149,9 +155,41 @@ class _Loader:
             if key in data and not isinstance(data[key], list):
                 self.errors.append(document.error((key,), f"'{key}' must be a list"))
                 good = False
-        if good and not any(data.get(key) for key in ("rules", "policies", "tests")):
-            self.errors.append(document.error((), "the file has no rules, policies or tests"))
+        if good and not any(data.get(key) for key in _CONTENT_KEYS):
+            self.errors.append(document.error((), "the file has no rules, policies, tests or "
+                                                  "duplicates"))
         return good
+
+    # -- duplicates ------------------------------------------------------------------------
+
+    def _duplicates(self, documents: list[Document], rule_ids: Mapping[str, Source]
+                    ) -> tuple[DuplicatesConfig | None, Source | None]:
+        """The duplicate matchers: one section in the whole pack, its matcher ids rule ids."""
+        found: DuplicatesConfig | None = None
+        first: Source | None = None
+        for document in documents:
+            if SECTION not in document.data:
+                continue
+            loc: Loc = (SECTION,)
+            mark = document.key_mark(loc)
+            if first is not None:
+                self.errors.append(document.error(
+                    loc, f"a second '{SECTION}' section (the first is at {first}); keep the "
+                         "duplicate matchers in one file", at_key=True))
+                continue
+            first = Source(document.path, mark.line, mark.column)
+            config, problems = read_duplicates(document.data[SECTION], self.schema)
+            self.report(document, problems, loc)
+            if config is None:
+                continue
+            clashes = [rule_id for rule_id in config.matchers if rule_id in rule_ids]
+            for rule_id in clashes:
+                self.errors.append(document.error(
+                    (*loc, "matchers", rule_id), f"duplicate rule id '{rule_id}' (first defined "
+                                                 f"at {rule_ids[rule_id]})", at_key=True))
+            if not clashes:
+                found = config
+        return found, first
 
     # -- policies --------------------------------------------------------------------------
 

@@ -40,14 +40,26 @@ def _shown(value: Any) -> str:
 def _model_at(model: type[BaseModel], loc: Loc) -> type[BaseModel] | None:
     """The (nested) model whose keys live at ``loc``: for did-you-mean on unknown keys."""
     current: type[BaseModel] | None = model
+    named_entry = False  # the next part is a key of a mapping of models, not a field name
     for part in loc:
         if current is None:
             return None
-        if isinstance(part, int):
+        if isinstance(part, int) or named_entry:
+            named_entry = False
             continue
         info = current.model_fields.get(part)
         current = _inner_model(info.annotation) if info is not None else None
+        named_entry = info is not None and _is_mapping(info.annotation)
     return current
+
+
+def _is_mapping(annotation: Any) -> bool:
+    origin = typing.get_origin(annotation)
+    if origin is dict:
+        return True
+    if origin in (typing.Union, types.UnionType):
+        return any(_is_mapping(arg) for arg in typing.get_args(annotation))
+    return False
 
 
 def _inner_model(annotation: Any) -> type[BaseModel] | None:

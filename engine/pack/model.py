@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import PurePath
 from typing import Any, Literal
@@ -10,7 +10,9 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from engine.conditions import Condition, ConditionData, Predicate, condition_paths, uses_stages
+from engine.duplicates.config import DuplicatesConfig
 from engine.model import Action, Context, Record, Severity
+from engine.pack.duplicates_section import duplicate_needs
 from engine.permissions import FieldPolicy
 from engine.rules.base import KindSpec, Needs, ParamsBase
 from engine.soql_plan import PullPlan, plan_for
@@ -132,6 +134,10 @@ class Pack:
     policies: tuple[FieldPolicy, ...] = ()
     cases: tuple[RuleCase, ...] = ()
     files: tuple[str, ...] = ()
+    #: the duplicate matchers (the ``duplicates:`` section), by rule id; None when there is none
+    duplicates: DuplicatesConfig | None = None
+    #: where the ``duplicates:`` section is written
+    duplicates_source: Source | None = None
     _by_object: Mapping[str, tuple[Rule, ...]] = field(init=False, repr=False, compare=False,
                                                         default_factory=dict)
 
@@ -145,6 +151,16 @@ class Pack:
     def objects(self) -> tuple[str, ...]:
         return tuple(self._by_object)
 
+    @property
+    def duplicate_rule_ids(self) -> tuple[str, ...]:
+        """The ids of the duplicate matchers: rules too, judged across the whole population."""
+        return tuple(self.duplicates.matchers) if self.duplicates is not None else ()
+
+    @property
+    def rule_ids(self) -> tuple[str, ...]:
+        """Every rule id of the pack, the duplicate matchers' included."""
+        return (*(rule.id for rule in self.rules), *self.duplicate_rule_ids)
+
     def rule(self, rule_id: str) -> Rule | None:
         for rule in self.rules:
             if rule.id == rule_id:
@@ -157,13 +173,28 @@ class Pack:
     def only(self, rule_ids: Iterable[str]) -> Pack:
         """The same pack with only these rules (for ``rules explain`` and rule tests)."""
         wanted = set(rule_ids)
-        return replace(self, rules=tuple(rule for rule in self.rules if rule.id in wanted))
+        return replace(self, rules=tuple(rule for rule in self.rules if rule.id in wanted),
+                       duplicates=self._duplicates_where(lambda rule_id: rule_id in wanted))
 
     def from_file(self, name: str) -> Pack:
         """Only the rules written in the file called ``name`` (``hygiene.yaml``)."""
+        here = self.duplicates_source is not None and \
+            PurePath(self.duplicates_source.path).name == name
         return replace(self, rules=tuple(
-            rule for rule in self.rules if PurePath(rule.source.path).name == name))
+            rule for rule in self.rules if PurePath(rule.source.path).name == name),
+            duplicates=self.duplicates if here else None)
+
+    def _duplicates_where(self, keep: Callable[[str], bool]) -> DuplicatesConfig | None:
+        if self.duplicates is None:
+            return None
+        matchers = {rule_id: matcher for rule_id, matcher in self.duplicates.matchers.items()
+                    if keep(rule_id)}
+        return self.duplicates.model_copy(update={"matchers": matchers}) if matchers else None
 
     def plan(self) -> PullPlan:
-        """What to pull: one query per object, with every field and child row the rules read."""
-        return plan_for((rule.object, rule.needs()) for rule in self.rules)
+        """What to pull: one query per object, with every field and child row the rules read
+        (the duplicate matchers' fields included)."""
+        needs = [(rule.object, rule.needs()) for rule in self.rules]
+        if self.duplicates is not None:
+            needs.extend(duplicate_needs(self.duplicates))
+        return plan_for(needs)

@@ -2,8 +2,8 @@
 
 Built from the same pydantic models the loader validates with, so it cannot drift from them:
 one rule shape per kind (the common keys plus the kind's own, chosen by ``kind``), the field
-policies, the test cases, and the condition language. The loader remains the authority — it
-also checks objects, fields and regexes, which a schema cannot know.
+policies, the test cases, the duplicate matchers, and the condition language. The loader
+remains the authority — it also checks objects, fields and regexes, which a schema cannot know.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from typing import Annotated, Any, Literal, Union
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from engine.conditions import CONDITION_MARK, condition_schema
+from engine.duplicates.config import DuplicatesConfig
 from engine.model import Action
 from engine.pack.cases import CaseSpec, ContextSpec
 from engine.pack.model import RuleSpec
@@ -52,7 +53,8 @@ def rules_json_schema() -> dict[str, Any]:
     rule_type = Annotated[Union[variants], Field(discriminator="kind")]  # type: ignore[valid-type]  # noqa: UP007
 
     class RuleFile(BaseModel):
-        """A Weeder rule file: rules, field policies, and test cases for the rules."""
+        """A Weeder rule file: rules, field policies, test cases for the rules, and the
+        duplicate matchers."""
 
         model_config = ConfigDict(extra="forbid", title="Weeder rule file")
 
@@ -63,6 +65,9 @@ def rules_json_schema() -> dict[str, Any]:
         tests: list[CaseSpec] = Field(default_factory=list, description="rule test cases")
         context: ContextSpec | None = Field(default=None,
                                             description="defaults for this file's test cases")
+        duplicates: DuplicatesConfig | None = Field(
+            default=None, description="the duplicate matchers, by rule id (one file of the "
+                                      "pack has them)")
 
     schema = _with_condition_refs(RuleFile.model_json_schema())
     schema["$defs"]["Condition"] = condition_schema()

@@ -1,4 +1,5 @@
-"""The duplicates YAML: defaults ship and load; every mistake is reported with its line."""
+"""The duplicates YAML: the shipped matchers (rules/duplicates.yaml) load; every mistake is
+reported with its line, worded as the rule pack words it."""
 
 from __future__ import annotations
 
@@ -49,7 +50,7 @@ def test_an_unknown_key_is_reported_at_its_line_and_column() -> None:
         parse_config(text, source="dupes.yaml")
     assert caught.value.problems == [
         "dupes.yaml:7:9: missing required key 'weight'",
-        "dupes.yaml:7:64: unknown key 'wieght'",
+        "dupes.yaml:7:64: unknown key 'wieght' (did you mean 'weight'?)",
     ]
 
 
@@ -59,9 +60,10 @@ def test_every_mistake_is_reported_at_once() -> None:
     with pytest.raises(ConfigError) as caught:
         parse_config(text, source="dupes.yaml")
     assert caught.value.problems == [
-        "dupes.yaml:5:16: threshold: Input should be less than or equal to 1",
-        "dupes.yaml:7:33: kind: Input should be 'text', 'first_name', 'last_name', 'company', "
-        "'email', 'phone', 'street', 'postcode', 'date', 'website' or 'identifier'",
+        "dupes.yaml:5:16: 'threshold' must be at most 1.0, not 1.8",
+        "dupes.yaml:7:33: 'kind' must be one of text, first_name, last_name, company, email, "
+        "phone, street, postcode, date, website, identifier, not 'surname' (did you mean "
+        "'last_name'?)",
     ]
 
 
@@ -81,7 +83,7 @@ def test_a_scorer_of_the_wrong_kind_is_an_error() -> None:
 
 
 def test_broken_yaml_names_its_place() -> None:
-    with pytest.raises(ConfigError, match=r"^dupes.yaml:\d+:\d+: not valid YAML"):
+    with pytest.raises(ConfigError, match=r"^dupes.yaml:4:1: YAML syntax error: "):
         parse_config("version: 1\nmatchers:\n  - [unclosed\n", source="dupes.yaml")
 
 
@@ -94,3 +96,25 @@ def test_a_file_loads_like_text(tmp_path: Path) -> None:
     path = tmp_path / "dupes.yaml"
     path.write_text(VALID, encoding="utf-8")
     assert list(load_config(path).matchers) == ["dupes"]
+
+
+def test_the_shipped_matchers_are_the_rule_packs_own(defaults: DuplicatesConfig) -> None:
+    from engine.pack import load_pack
+
+    rules = Path(__file__).resolve().parents[3] / "rules"
+    assert load_pack(rules).duplicates == defaults
+
+
+def test_a_rule_file_is_read_for_its_duplicates_section(tmp_path: Path) -> None:
+    section = "\n".join("  " + line for line in VALID.splitlines())
+    path = tmp_path / "rules.yaml"
+    path.write_text(f"rules: []\nduplicates:\n{section}\n", encoding="utf-8")
+    assert list(load_config(path).matchers) == ["dupes"]
+
+
+def test_a_field_the_object_does_not_have_is_an_error_with_a_suggestion() -> None:
+    with pytest.raises(ConfigError) as caught:
+        parse_config(VALID.replace("fields: [LastName]", "fields: [LastNmae]"),
+                     source="dupes.yaml")
+    assert caught.value.problems == [
+        "dupes.yaml:7:53: unknown field 'LastNmae' on Contact (did you mean 'LastName'?)"]

@@ -161,3 +161,72 @@ def test_a_broken_configuration_is_reported_with_its_line(tmp_path: Path) -> Non
                                       "--object", "Contact", "--config", str(config)])
     assert result.exit_code == 1
     assert f"weeder: {config}:2:11: " in result.stderr
+
+
+EMAIL_ONLY = """\
+duplicates:
+  matchers:
+    contact_same_email:
+      object: Contact
+      threshold: 0.95
+      comparisons:
+        - {name: email, kind: email, fields: [Email], weight: 1.0}
+      blocking:
+        keys:
+          - {name: mailbox, parts: [{comparison: email, transform: local_part}]}
+"""
+
+
+def test_the_matchers_are_the_audits_rule_pack(tmp_path: Path,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    _write(rules, EMAIL_ONLY, "duplicates.yaml")
+    monkeypatch.setenv("WEEDER_RULES_DIR", str(rules))
+
+    result = CliRunner().invoke(app, ["dedupe", str(_write(tmp_path, IMPORT_LIST)),
+                                      "--object", "Contact"])
+
+    # the pack's one matcher pairs the shared mailbox only (the shipped one also pairs Rob)
+    assert result.exit_code == 0, result.output
+    assert [(r["id_a"], r["id_b"]) for r in _rows(result.stdout)] == [("r1", "r2")]
+
+
+def test_config_may_name_a_rules_directory(tmp_path: Path) -> None:
+    _write(tmp_path, EMAIL_ONLY, "duplicates.yaml")
+    out = io.StringIO()
+    run_dedupe(_write(tmp_path, IMPORT_LIST), "Contact", config_path=tmp_path, stdout=out)
+    assert [(r["id_a"], r["id_b"]) for r in _rows(out.getvalue())] == [("r1", "r2")]
+
+
+def test_a_rule_pack_without_duplicates_says_so(tmp_path: Path,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    _write(rules, "rules:\n  - {id: r1, description: x, kind: required, object: Lead, "
+                  "field: Company}\n", "hygiene.yaml")
+    monkeypatch.setenv("WEEDER_RULES_DIR", str(rules))
+
+    result = CliRunner().invoke(app, ["dedupe", str(_write(tmp_path, IMPORT_LIST)),
+                                      "--object", "Contact"])
+
+    assert result.exit_code == 1
+    assert result.stderr.strip() == (
+        f"weeder: no rule file in {rules} has a 'duplicates:' section: restore "
+        "rules/duplicates.yaml, or name a file of matchers with --config")
+
+
+def test_a_mistake_in_the_rule_pack_stops_dedupe_with_its_place(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    path = _write(rules, EMAIL_ONLY.replace("threshold: 0.95", "treshold: 0.95"),
+                  "duplicates.yaml")
+    monkeypatch.setenv("WEEDER_RULES_DIR", str(rules))
+
+    result = CliRunner().invoke(app, ["dedupe", str(_write(tmp_path, IMPORT_LIST)),
+                                      "--object", "Contact"])
+
+    assert result.exit_code == 1
+    assert f"{path}:5:7: unknown key 'treshold' (did you mean 'threshold'?)" in result.stderr
+    assert "Traceback" not in result.output

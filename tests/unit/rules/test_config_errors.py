@@ -75,7 +75,7 @@ rules: []
         """\
 - id: r1
 """,
-        ['1:1: a rule file is a mapping with keys rules, policies, tests, context'],
+        ['1:1: a rule file is a mapping with keys rules, policies, tests, context, duplicates'],
         id="top_level_list",
     ),
     pytest.param(
@@ -85,7 +85,7 @@ rule:
 """,
         [
             "1:1: unknown top-level key 'rule' (did you mean 'rules'?); a rule file"
-            ' has rules, policies, tests, context',
+            ' has rules, policies, tests, context, duplicates',
         ],
         id="unknown_top_key",
     ),

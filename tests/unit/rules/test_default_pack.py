@@ -23,11 +23,21 @@ def pack() -> Pack:
     return load_pack(RULES)
 
 
-def test_the_pack_has_the_three_families(pack: Pack) -> None:
+def test_the_pack_has_the_four_families(pack: Pack) -> None:
     assert sorted(Path(path).name for path in pack.files) == [
-        "hygiene.yaml", "permissions.yaml", "stages.yaml"]
+        "duplicates.yaml", "hygiene.yaml", "permissions.yaml", "stages.yaml"]
     assert len(pack.rules) >= 30
     assert len(pack.policies) == 5
+
+
+def test_the_duplicate_matchers_are_rules_of_the_pack(pack: Pack) -> None:
+    assert pack.duplicates is not None and pack.duplicates_source is not None
+    assert Path(pack.duplicates_source.path).name == "duplicates.yaml"
+    # the seed's duplicate defect kinds are the matchers' rule ids
+    assert set(pack.duplicate_rule_ids) == DUPLICATE_KINDS
+    assert set(pack.rule_ids) == {rule.id for rule in pack.rules} | DUPLICATE_KINDS
+    lead_contact = pack.duplicates.matchers["lead_matches_contact"]
+    assert (lead_contact.object, lead_contact.against) == ("Lead", "Contact")
 
 
 def test_every_rule_has_a_passing_and_a_failing_case(pack: Pack) -> None:
@@ -92,3 +102,29 @@ def test_the_pull_plan_is_one_query_per_object(pack: Pack) -> None:
     assert "Profile.Name" in plan.objects["PermissionSet"].fields
     assert plan.objects["PermissionSet"].children["FieldPerms"] == (
         "Id", "Field", "PermissionsEdit", "SobjectType")
+
+
+def test_the_pull_plan_carries_what_the_duplicate_matchers_read(pack: Pack) -> None:
+    plan = pack.plan()
+    assert pack.duplicates is not None
+    bookkeeping = {"Id", "OwnerId", "CreatedDate", "LastActivityDate"}
+    for rule_id, matcher in pack.duplicates.matchers.items():
+        fields = set(plan.objects[matcher.object].fields)
+        assert set(matcher.source_fields()) | bookkeeping <= fields, rule_id
+        if matcher.against is not None:
+            against = set(plan.objects[matcher.against].fields)
+            assert set(matcher.source_fields(against=True)) | bookkeeping <= against, rule_id
+    # a converted lead takes no part, so the plan reads whether it is converted
+    assert "IsConverted" in plan.objects["Lead"].fields
+    # lead_matches_contact reads the contact's company through its account
+    assert "Account.Name" in plan.objects["Contact"].fields
+    assert "Birthdate" in plan.objects["Contact"].fields  # duplicate_contact's birth date
+
+
+def test_without_its_duplicates_file_the_pack_reads_no_matcher_fields(tmp_path: Path) -> None:
+    for path in RULES.glob("*.yaml"):
+        if path.name != "duplicates.yaml":
+            (tmp_path / path.name).write_text(path.read_text(encoding="utf-8"), encoding="utf-8")
+    pack = load_pack(tmp_path)
+    assert pack.duplicates is None and pack.duplicate_rule_ids == ()
+    assert "Birthdate" not in pack.plan().objects["Contact"].fields

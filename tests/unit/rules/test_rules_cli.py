@@ -37,7 +37,8 @@ tests:
 def test_validate_accepts_the_default_pack() -> None:
     result = runner.invoke(app, ["rules", "validate", str(RULES)])
     assert result.exit_code == 0, result.output
-    assert result.output.startswith(f"{RULES}: 3 files, ")
+    assert result.output.startswith(f"{RULES}: 4 files, ")
+    assert ", 4 duplicate matchers, " in result.output
     assert result.output.rstrip().endswith("test cases: valid")
 
 
