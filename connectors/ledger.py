@@ -335,6 +335,7 @@ class Ledger:
         *,
         evaluated: Mapping[str, Collection[str]] | None,
         rules: Collection[str],
+        not_run: Collection[str] = (),
     ) -> FindingDiff:
         """Fold this run's findings into their lifecycle; call once per run with all of them.
 
@@ -343,6 +344,9 @@ class Ledger:
         finding this run did not see is resolved if its rule is gone, or if its record was
         evaluated; otherwise (an incremental run that did not look at it) it stays open.
         Records deleted in the org belong in ``evaluated`` too, so their findings resolve.
+        ``not_run`` names rules that exist but did not run this time (duplicate matchers skip
+        incremental runs): their open findings are left as they are, neither resolved nor
+        touched. Each must be one of ``rules``.
 
         Meant to run under :meth:`run_lock`: it reads the open findings, then writes.
         """
@@ -351,7 +355,7 @@ class Ledger:
         with self._engine.begin() as conn:
             self._require_run(conn, run_id)
             diff = record_sightings(
-                conn, run_id, now, findings, evaluated=evaluated, rules=rules
+                conn, run_id, now, findings, evaluated=evaluated, rules=rules, not_run=not_run
             )
         log.info(
             "findings recorded",

@@ -260,11 +260,16 @@ def record_sightings(
     *,
     evaluated: Mapping[str, Collection[str]] | None,
     rules: Collection[str],
+    not_run: Collection[str] = (),
 ) -> FindingDiff:
     """Fold one run's findings into the ledger, inside the caller's transaction."""
     if not rules:
         # Every open finding would be resolved as "rule no longer exists": surely a mistake.
         raise ValueError("record_findings needs every rule that exists now; none were given")
+    unknown = set(not_run) - set(rules)
+    if unknown:
+        raise ValueError(f"rules that did not run must exist: {', '.join(sorted(unknown))} "
+                         "not among the rules given")
     seen: dict[str, _Sighting] = {}
     for finding in sightings:
         s = _sighting(finding)
@@ -273,7 +278,7 @@ def record_sightings(
     plan = _Plan()
     resolved_before = _first_seen_of(conn, [fp for fp in seen if fp not in open_rows])
     _plan_sightings(plan, seen, open_rows, resolved_before, now)
-    _plan_resolutions(plan, seen, open_rows, frozenset(rules), evaluated)
+    _plan_resolutions(plan, seen, open_rows, frozenset(rules), evaluated, frozenset(not_run))
     _write(conn, plan, run_id, now, open_count=len(open_rows))
     return FindingDiff(
         new=lambda: [_record_of(s, first_seen, now) for s, first_seen in plan.new],
@@ -368,8 +373,10 @@ def _plan_resolutions(
     open_rows: _OpenRows,
     known_rules: frozenset[str],
     evaluated: Mapping[str, Collection[str]] | None,
+    not_run: frozenset[str] = frozenset(),
 ) -> None:
-    """Open findings this run did not see: resolved if it looked at them, or their rule is gone."""
+    """Open findings this run did not see: resolved if it looked at them, or their rule is gone;
+    left as they are if their rule did not run."""
     evaluated_ids = (
         None
         if evaluated is None
@@ -380,6 +387,9 @@ def _plan_resolutions(
     )
     for fp, (rule_id, obj, record_id, _hash, _first) in open_rows.items():
         if fp in seen:
+            continue
+        if rule_id in not_run:
+            plan.kept_open.append(fp)  # its rule did not judge anything this time
             continue
         if rule_id not in known_rules:
             reason = f"rule {rule_id} no longer exists"

@@ -21,7 +21,7 @@ from prefect.task_runners import ThreadPoolTaskRunner
 from connectors.ledger import FindingDiff, Ledger
 from connectors.salesforce import SalesforceClient
 from engine.model import Context
-from engine.pack import Evaluation, Pack, evaluate, load_pack
+from engine.pack import Evaluation, Pack, evaluate, evaluate_duplicates, load_pack
 from engine.plan import WritePlan, build_write_plan
 from flows import config
 from flows.alerts import send_admin_alerts
@@ -83,7 +83,11 @@ def pull_records(client: SalesforceClient, pack: Pack, ctx: Context,
 
 @task(name="evaluate", cache_policy=NO_CACHE)
 def evaluate_rules(pack: Pack, pulled: PullResult, ctx: Context, full: bool) -> Evaluation:
-    return evaluate(pack, pulled.records_by_object(), ctx)
+    records = pulled.records_by_object()
+    result = evaluate(pack, records, ctx)
+    if full:  # duplicates are judged across the population, which only a full pull holds
+        evaluate_duplicates(pack, records, ctx, into=result)
+    return result
 
 
 @task(name="remember findings", cache_policy=NO_CACHE)
@@ -91,7 +95,8 @@ def remember(ledger: Ledger, run_id: str, result: Evaluation, pulled: PullResult
              full: bool) -> FindingDiff:
     return ledger.record_findings(run_id, result.findings,
                                   evaluated=None if full else pulled.evaluated(),
-                                  rules=[rule.id for rule in pack.rules])
+                                  rules=pack.rule_ids,
+                                  not_run=() if full else pack.duplicate_rule_ids)
 
 
 @task(name="plan writes", cache_policy=NO_CACHE)

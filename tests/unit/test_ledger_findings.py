@@ -266,3 +266,68 @@ def test_an_empty_rule_set_is_refused_rather_than_resolving_everything(ledger: L
     with pytest.raises(ValueError, match="every rule that exists now"):
         ledger.record_findings(run(ledger), [], evaluated=None, rules=set())
     assert len(ledger.findings()) == 1
+
+
+def test_findings_of_rules_that_did_not_run_are_left_as_they_are(
+    ledger: Ledger, clock: Clock
+) -> None:
+    rules = RULES | {"duplicate_contact"}
+    group = finding("duplicate_contact", "003A", field=None, message="2 contacts look like one")
+    email = finding("contact-email-missing", "003A")
+    ledger.record_findings(run(ledger), [group, email], evaluated=None, rules=rules)
+
+    clock.advance(hours=1)
+    # An incremental run evaluated 003A again and found it clean; the duplicate matcher, which
+    # judges the whole population, did not run at all.
+    diff = ledger.record_findings(
+        run(ledger, full=False), [], evaluated={"Contact": ["003A"]}, rules=rules,
+        not_run=["duplicate_contact"],
+    )
+
+    assert fingerprints(diff.resolved) == {email.fingerprint}
+    kept = ledger.finding(group.fingerprint)
+    assert kept is not None
+    assert kept.status is FindingStatus.OPEN
+    assert kept.last_seen == START  # not seen, so not touched either
+    assert "duplicate_contact" not in diff.per_rule
+
+
+def test_a_full_run_of_the_rule_resolves_what_it_no_longer_finds(
+    ledger: Ledger, clock: Clock
+) -> None:
+    rules = RULES | {"duplicate_contact"}
+    group = finding("duplicate_contact", "003A", field=None)
+    ledger.record_findings(run(ledger), [group], evaluated=None, rules=rules)
+    clock.advance(hours=1)
+    ledger.record_findings(run(ledger, full=False), [], evaluated={}, rules=rules,
+                           not_run=["duplicate_contact"])
+
+    later = clock.advance(hours=23)
+    diff = ledger.record_findings(run(ledger), [], evaluated=None, rules=rules)
+
+    assert fingerprints(diff.resolved) == {group.fingerprint}
+    assert ledger.finding(group.fingerprint).resolved_at == later  # type: ignore[union-attr]
+
+
+def test_a_full_run_that_sees_the_rest_again_does_not_touch_what_did_not_run(
+    ledger: Ledger, clock: Clock
+) -> None:
+    # The one-UPDATE path for runs that see nearly every open finding again must skip them too.
+    rules = RULES | {"duplicate_contact"}
+    same = [finding("contact-email-missing", f"003{n}") for n in range(5)]
+    group = finding("duplicate_contact", "003A", field=None)
+    ledger.record_findings(run(ledger), [*same, group], evaluated=None, rules=rules)
+
+    now = clock.advance(hours=1)
+    ledger.record_findings(run(ledger), same, evaluated=None, rules=rules,
+                           not_run=["duplicate_contact"])
+
+    last_seen = {r.fingerprint: r.last_seen for r in ledger.findings()}
+    assert last_seen.pop(group.fingerprint) == START
+    assert set(last_seen.values()) == {now}
+
+
+def test_a_rule_that_did_not_run_must_exist(ledger: Ledger) -> None:
+    with pytest.raises(ValueError, match="rules that did not run must exist: duplicate_lead"):
+        ledger.record_findings(run(ledger), [], evaluated=None, rules=RULES,
+                               not_run=["duplicate_lead"])
