@@ -146,8 +146,8 @@ class DigestSettings:
     trend_weeks: int = 8
     #: Where "and N more" points (a Salesforce report or list view), when there is one.
     report_url: str | None = None
-    #: Rule ids whose findings are stage jumps. By default: any finding whose evidence has
-    #: ``from_stage`` and ``to_stage``.
+    #: Rule ids whose findings are stage jumps. By default: any StageName finding whose
+    #: evidence has ``from`` and ``to`` (what the stage-progression rule kind records).
     stage_rule_ids: Collection[str] | None = None
 
 
@@ -496,16 +496,17 @@ class _TeamView:
         if self.settings.stage_rule_ids is not None:
             return finding.rule_id in self.settings.stage_rule_ids
         evidence = finding.evidence or {}
-        return "from_stage" in evidence and "to_stage" in evidence
+        return "from" in evidence and "to" in evidence and finding.field == "StageName"
 
     def _jump(self, finding: FindingRecord) -> StageJump:
+        # The evidence keys are the stage-progression rule's (engine/rules/stage_progression.py).
         evidence = finding.evidence or {}
-        by = (evidence.get("changed_by_name") or self.names.user(evidence.get("changed_by"))
-              or evidence.get("changed_by"))
+        by = (evidence.get("by_name") or self.names.user(evidence.get("by"))
+              or evidence.get("by"))
         return StageJump(
-            deal=self.names.link_finding(finding), from_stage=_text(evidence.get("from_stage")),
-            to_stage=_text(evidence.get("to_stage")),
-            changed_at=_datetime(evidence.get("changed_at")), changed_by=_text(by),
+            deal=self.names.link_finding(finding), from_stage=_text(evidence.get("from")),
+            to_stage=_text(evidence.get("to")),
+            changed_at=_datetime(evidence.get("when")), changed_by=_text(by),
             amount=_number(evidence.get("amount", evidence.get("Amount"))),
             currency=_text(evidence.get("currency") or evidence.get("CurrencyIsoCode")),
             owner=self.names.user(finding.owner_id),

@@ -79,7 +79,7 @@ def jump(record_id: str, owner: str, *, amount: object = None, first_seen: datet
          **evidence: object) -> FindingRecord:
     return finding(record_id, owner, rule="stage-jump-without-notes", obj="Opportunity",
                    field="StageName", first_seen=first_seen, action=Action.TASK,
-                   evidence={"from_stage": "Prospecting", "to_stage": "Closed Won",
+                   evidence={"from": "Prospecting", "to": "Closed Won",
                              "amount": amount, **evidence})
 
 
@@ -296,8 +296,8 @@ def test_all_clear_digests_can_be_skipped() -> None:
 
 
 def test_stage_jumps_carry_from_to_when_who_and_amount() -> None:
-    batch = build([jump("006A", ALAN, amount="120000.50", changed_by=BEA, currency="EUR",
-                        changed_at="2026-11-17T09:30:00.000+0000", record_name="Globex")])
+    batch = build([jump("006A", ALAN, amount="120000.50", by=BEA, currency="EUR",
+                        when="2026-11-17T09:30:00.000+0000", record_name="Globex")])
     (deal,) = digest_for(batch, MARIA).stage_jumps.items
     assert (deal.from_stage, deal.to_stage) == ("Prospecting", "Closed Won")
     assert deal.changed_at == datetime(2026, 11, 17, 9, 30, tzinfo=UTC)
@@ -308,9 +308,9 @@ def test_stage_jumps_carry_from_to_when_who_and_amount() -> None:
 
 
 def test_stage_jumps_tolerate_missing_and_odd_evidence() -> None:
-    sparse = finding("006B", ALAN, rule="big-jump", obj="Opportunity",
-                     evidence={"from_stage": None, "to_stage": "Closed Won",
-                               "amount": "n/a", "changed_at": "yesterday"})
+    sparse = finding("006B", ALAN, rule="big-jump", obj="Opportunity", field="StageName",
+                     evidence={"from": None, "to": "Closed Won",
+                               "amount": "n/a", "when": "yesterday"})
     (deal,) = digest_for(build([sparse]), MARIA).stage_jumps.items
     assert (deal.from_stage, deal.amount, deal.changed_at, deal.changed_by) == (
         None, None, None, None)
@@ -464,3 +464,40 @@ def test_alert_announces_each_new_error_once() -> None:
     assert f"{INSTANCE}/lightning/r/Contact/003B/view" in text
     assert "003A" not in text
     assert build_alert([first], announced={first.fingerprint}, instance_url=INSTANCE) is None
+
+
+def test_a_jump_found_by_the_shipped_stage_rule_leads_the_digest() -> None:
+    """The contract between producer and consumer: the evidence the stage-progression rule
+    records is what the digest reads, so the jump shows from, to, who and how much."""
+    from engine.model import Context
+    from engine.orgdata import stages_from_rows
+    from engine.pack import evaluate, load_pack
+    from sandbox.schema import STAGES
+
+    pack = load_pack(Path(__file__).resolve().parents[2] / "rules" / "stages.yaml")
+    ctx = Context(
+        today=MONDAY.date(),
+        stages=stages_from_rows(
+            {"ApiName": name, "SortOrder": order, "IsClosed": closed, "IsWon": won,
+             "DefaultProbability": probability}
+            for name, order, closed, won, probability, _ in STAGES),
+        users={BEA: {"Name": "Bea Rep", "ManagerId": None}})
+    deal = {"Id": "006G", "Name": "Globex", "StageName": "Closed Won", "Amount": 48000.0,
+            "OwnerId": ALAN, "OpportunityHistories": [
+                {"StageName": "Prospecting", "CreatedDate": "2026-11-10T10:00:00.000+0000",
+                 "CreatedById": BEA, "Amount": 48000.0},
+                {"StageName": "Closed Won", "CreatedDate": "2026-11-17T10:00:00.000+0000",
+                 "CreatedById": BEA, "Amount": 48000.0}]}
+    found = [f for f in evaluate(pack, {"Opportunity": [deal]}, ctx).findings
+             if f.rule_id == "opportunity-stage-jump"]
+    assert found, "the shipped rule should flag Prospecting -> Closed Won with no notes"
+    record = FindingRecord(
+        fingerprint=found[0].fingerprint, rule_id=found[0].rule_id, severity=found[0].severity,
+        object="Opportunity", record_id="006G", field=found[0].field, message=found[0].message,
+        evidence=found[0].evidence, owner_id=ALAN, status=FindingStatus.OPEN,
+        first_seen=DURING, last_seen=DURING)
+
+    jumps = build([record]).digests[0].stage_jumps.items
+
+    assert [(j.from_stage, j.to_stage, j.changed_by, j.amount) for j in jumps] == [
+        ("Prospecting", "Closed Won", "Bea Rep", 48000.0)]
