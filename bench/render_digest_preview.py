@@ -88,9 +88,9 @@ def sample_digests() -> tuple[Digest, ...]:
         owner = reps[rep][0]
         add("stage-jump-without-notes", Severity.ERROR, "Opportunity", n, owner, "StageName",
             f"moved {frm} → {to} with no note, task or event within 7 days", days, name,
-            Action.TASK, {"from_stage": frm, "to_stage": to, "amount": amount,
-                          "changed_at": (monday + timedelta(days=3 - days)).isoformat(),
-                          "changed_by": owner})
+            Action.TASK, {"from": frm, "to": to, "amount": amount,
+                          "when": (monday + timedelta(days=3 - days)).isoformat(),
+                          "by": owner})
     people = ["Ann Lee", "Bob Stone", "Carl Berg", "Dora Fox", "Eli Ward", "Fay Moss", "Gus Hale"]
     for n, person in enumerate(people):
         add("contact-email-valid", Severity.ERROR, "Contact", 100 + n, reps[n % 4][0], "Email",

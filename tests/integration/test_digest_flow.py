@@ -118,8 +118,8 @@ def ledger_url(org: Org, tmp_path: Path) -> str:
             rule_id="opportunity-stage-jump", severity=Severity.ERROR, object="Opportunity",
             record_id=org.deal[0], field="StageName", owner_id=org.deal[1],
             message="Went from Prospecting to Closed Won with no notes", action=Action.TASK,
-            evidence={"from_stage": "Prospecting", "to_stage": "Closed Won", "amount": 48000,
-                      "changed_at": wednesday.isoformat(), "changed_by": org.deal[1]}))
+            evidence={"from": "Prospecting", "to": "Closed Won", "amount": 48000,
+                      "when": wednesday.isoformat(), "by": org.deal[1]}))
         ledger.record_findings(run, findings, evaluated=None,
                                rules={f.rule_id for f in findings})
         fixed = ledger.journal_intent(run, kind=JournalKind.FIX, object="Account",

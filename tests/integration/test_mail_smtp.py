@@ -89,8 +89,8 @@ def team_digest(manager_name: str = "Maria Chen") -> Digest:
             fingerprint=fingerprint_of("stage-jump", "006X", "StageName"), rule_id="stage-jump",
             severity=Severity.ERROR, object="Opportunity", record_id="006X", field="StageName",
             message="jumped", owner_id="005A", status=FindingStatus.OPEN,
-            evidence={"from_stage": "Prospecting", "to_stage": "Closed Won", "amount": 5000,
-                      "changed_by": "005A", "changed_at": "2026-11-17T10:00:00Z"},
+            evidence={"from": "Prospecting", "to": "Closed Won", "amount": 5000,
+                      "by": "005A", "when": "2026-11-17T10:00:00Z"},
             first_seen=wednesday, last_seen=wednesday, action=Action.TASK),
         FindingRecord(
             fingerprint=fingerprint_of("email", "003A", "Email"), rule_id="email",
