@@ -1,9 +1,9 @@
 """Pull what the rules read: one query per object, incremental since the last watermark.
 
 A full pass reads every live record. An incremental pass reads only records changed since the
-object's watermark, deleted ones included (their findings are resolved). Plans without child
-subqueries switch to Bulk API 2.0 above a threshold, which costs a handful of calls instead of
-one per 2,000 records.
+object's watermark, deleted ones included (their findings are resolved). On full passes, plans
+without child subqueries switch to Bulk API 2.0 above a threshold, which costs a handful of
+calls instead of one per 2,000 records.
 """
 
 from __future__ import annotations
@@ -83,8 +83,10 @@ def pull_object(client: SalesforceClient, plan: ObjectPlan, *, since: datetime |
     soql = render_soql(plan, where) + " ORDER BY SystemModstamp ASC, Id ASC"
     rows: Iterator[dict[str, Any]]
     method = "rest"
-    if not plan.children and threshold > 0:
-        count_soql = f"SELECT COUNT() FROM {plan.object}" + (f" WHERE {where}" if where else "")
+    # Hourly increments are small, and a COUNT() per object per hour would cost more calls
+    # than Bulk saves; only full passes weigh REST against Bulk.
+    if not incremental and not plan.children and threshold > 0:
+        count_soql = f"SELECT COUNT() FROM {plan.object}"
         if client.count(count_soql) > threshold:
             method = "bulk"
     if method == "bulk":

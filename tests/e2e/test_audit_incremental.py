@@ -31,7 +31,7 @@ def test_the_incremental_run_costs_a_small_share_of_the_first_runs_api_calls(
     print(f"API calls: first (full) run {first['api_calls']}, "
           f"second (incremental) run {second['api_calls']}; records read "
           f"{records_read(first)} then {records_read(second)}")
-    assert second["api_calls"] < 0.45 * first["api_calls"]
+    assert second["api_calls"] < 0.4 * first["api_calls"]
     # it read only what changed since the first run: the records that run fixed
     fixed = first["writes"]["fixes_applied"]
     assert fixed <= records_read(second) < 0.2 * records_read(first)
