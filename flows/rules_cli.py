@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 if TYPE_CHECKING:
     from engine.model import FieldInfo
-    from engine.pack import Pack
+    from engine.pack import Evaluation, Pack
 
 app = typer.Typer(help="Validate, test and explain the YAML rules.", no_args_is_help=True)
 
@@ -114,13 +114,13 @@ def explain(
     from flows.context import build_context
 
     pack = _load(config.rules_dir(directory))
-    if pack.rule(rule_id) is None:
+    if rule_id not in pack.rule_ids:
         explain_rule(pack, rule_id, {}, None)  # type: ignore[arg-type]  # raises with did-you-mean
     rule = pack.rule(rule_id)
-    assert rule is not None
-    typer.echo(f"{rule.id} ({rule.kind.name}, {rule.severity.value}, action {rule.action.value}) "
-               f"on {rule.object}: {rule.description}")
-    typer.echo(f"  defined at {rule.source}")
+    if rule is not None:
+        typer.echo(f"{rule.id} ({rule.kind.name}, {rule.severity.value}, action "
+                   f"{rule.action.value}) on {rule.object}: {rule.description}")
+        typer.echo(f"  defined at {rule.source}")
     plan = pack.only([rule_id]).plan()
     with SalesforceClient.from_env() as client:
         ctx = build_context(client, today=datetime.now(UTC).date(), objects=plan.objects)
@@ -128,6 +128,9 @@ def explain(
                    for name, object_plan in plan.objects.items()}
         calls = client.api_calls
     result = explain_rule(pack, rule_id, records, ctx)
+    if rule is None:  # a duplicate matcher
+        _explain_duplicates(pack, rule_id, records, result, calls, limit)
+        return
     checked = sum(len(rows) for rows in records.values())
     typer.echo(f"  checked {checked:,} {rule.object} records: {len(result.findings)} findings, "
                f"{sum(len(f.changes) for f in result.fixes)} field fixes, "
@@ -145,3 +148,25 @@ def explain(
         typer.echo(f"  … and {len(result.findings) - limit} more")
     for failure in result.failures[:5]:
         typer.echo(f"  ! {failure.record_id}: {failure.error}")
+
+
+def _explain_duplicates(pack: Pack, rule_id: str, records: dict[str, list[dict[str, Any]]],
+                        result: Evaluation, calls: int, limit: int) -> None:
+    """The groups one duplicate matcher finds, each pair with the fields that made it."""
+    assert pack.duplicates is not None
+    matcher = pack.duplicates.matchers[rule_id]
+    target = f"{matcher.object} against {matcher.against}" if matcher.against else matcher.object
+    typer.echo(f"{rule_id} (duplicates, action task) on {target}: {matcher.description}")
+    typer.echo(f"  defined at {pack.duplicates_source}")
+    judged = ", ".join(f"{len(records.get(name, [])):,} {name}"
+                       for name in dict.fromkeys([matcher.object, matcher.against]) if name)
+    typer.echo(f"  judged {judged} records: {len(result.findings)} groups, "
+               f"{len(result.tasks)} review tasks ({calls} API calls, nothing written)")
+    for finding in result.findings[:limit]:
+        typer.echo(f"  - {finding.message}")
+        for pair in finding.evidence["pairs"]:
+            typer.echo(f"      {pair['a']} ~ {pair['b']}: {pair['explanation']}")
+    if len(result.findings) > limit:
+        typer.echo(f"  … and {len(result.findings) - limit} more")
+    for failure in result.failures[:5]:
+        typer.echo(f"  ! {failure.error}")

@@ -52,7 +52,7 @@ def candidate_pairs(table: Table, matcher: Matcher) -> Candidates:
     signature = _signature(table, blocking)
     found: list[np.ndarray] = []
     stats: list[KeyStats] = []
-    for key in blocking.keys:
+    for key in blocking.key_list:
         key_stats = KeyStats(key.name)
         codes, rows = key_codes(table, key)
         key_signature = signature if key.prefilter else None

@@ -196,7 +196,11 @@ class Prefilter(_Strict):
 class Blocking(_Strict):
     """Which records are compared at all: those that share the value of at least one key."""
 
-    keys: list[BlockingKey] = Field(min_length=1)
+    model_config = ConfigDict(validate_by_name=True, validate_by_alias=True)
+
+    # Written `keys` in YAML. Not the attribute's name: `dict(model)`, which Prefect applies to
+    # task parameters, would take an attribute called `keys` for the mapping protocol's.
+    key_list: list[BlockingKey] = Field(min_length=1, alias="keys")
     """Cheap keys (sound-alike names, email parts, phone tails, postcodes)."""
     max_block_size: int = Field(default=400, ge=2)
     """Blocks larger than this are skipped: the key is too common there to say anything (every

@@ -95,7 +95,7 @@ def _check_matcher(at: Loc, matcher: Matcher) -> Iterator[tuple[Loc, str]]:
             yield (*here, "swap_with"), f"no other comparison is named {swap!r}"
         if comparison.against_fields is not None and matcher.against is None:
             yield (*here, "against_fields"), "against_fields needs the matcher to set 'against'"
-    for k, key in enumerate(matcher.blocking.keys):
+    for k, key in enumerate(matcher.blocking.key_list):
         for p, part in enumerate(key.parts):
             here = (*at, "blocking", "keys", k, "parts", p)
             if part.comparison not in known:

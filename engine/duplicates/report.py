@@ -14,6 +14,7 @@ from typing import Any
 from engine.duplicates.config import Matcher
 from engine.duplicates.result import Cluster, MatchResult, Pair
 from engine.model import Action, Finding, Severity, TaskRequest
+from engine.rules.stage_progression import WEEDER_TASK_PREFIX
 
 Record = Mapping[str, Any]
 
@@ -119,16 +120,16 @@ def task_for(finding: Finding, matcher: Matcher, *, today: date, owner_id: str) 
             f"{', '.join(matches)}, which already exists.",
             "Nothing has been merged or converted: that is for a person to decide.",
         ]
-        subject = f"Review {finding.object.lower()} that already exists as a " \
-            f"{(matcher.against or 'record').lower()}"
+        subject = f"{WEEDER_TASK_PREFIX} Review {finding.object.lower()} that already exists " \
+            f"as a {(matcher.against or 'record').lower()}"
     else:
         lines = [
             f"Weeder found {len(members)} records that look like one {finding.object.lower()}.",
             "Nothing has been merged: merging is for a person to decide.",
             f"Suggested record to keep: {subject_id} ({finding.evidence['survivor_reason']}).",
         ]
-        subject = f"Review possible duplicate {_PLURAL.get(finding.object, 'records')} " \
-            f"({len(members)} records)"
+        subject = f"{WEEDER_TASK_PREFIX} Review possible duplicate " \
+            f"{_PLURAL.get(finding.object, 'records')} ({len(members)} records)"
     lines += ["", "Why they look alike:"]
     for pair in finding.evidence["pairs"]:
         lines.append(f"- {pair['a']} ~ {pair['b']}: {pair['explanation']}")

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
+from pydantic.fields import FieldInfo
 
 from engine.located import Loc, Problem, did_you_mean
 
@@ -47,10 +48,18 @@ def _model_at(model: type[BaseModel], loc: Loc) -> type[BaseModel] | None:
         if isinstance(part, int) or named_entry:
             named_entry = False
             continue
-        info = current.model_fields.get(part)
+        info = _field(current, part)
         current = _inner_model(info.annotation) if info is not None else None
         named_entry = info is not None and _is_mapping(info.annotation)
     return current
+
+
+def _field(model: type[BaseModel], written: str) -> FieldInfo | None:
+    """The field written as ``written`` in YAML: by its name, or by its alias."""
+    info = model.model_fields.get(written)
+    if info is not None:
+        return info
+    return next((info for info in model.model_fields.values() if info.alias == written), None)
 
 
 def _is_mapping(annotation: Any) -> bool:
@@ -86,7 +95,8 @@ def problems_from(error: ValidationError, model: type[BaseModel],
             yield Problem((*prefix, *loc[:-1]), f"missing required key '{loc[-1]}'")
         elif kind == "extra_forbidden":
             owner = _model_at(model, loc[:-1])
-            known = list(owner.model_fields) if owner else []
+            known = [info.alias or name for name, info in owner.model_fields.items()] \
+                if owner else []
             hint = did_you_mean(str(loc[-1]), known)
             yield Problem((*prefix, *loc), f"unknown key '{loc[-1]}'{hint}", at_key=True)
         elif kind in ("enum", "literal_error"):

@@ -63,7 +63,7 @@ def test_a_review_task_goes_to_the_survivors_owner(contact_matcher: Matcher) -> 
     assert (task.who_id, task.what_id) == ("003B", None)  # people are WhoId
     assert task.fingerprint == findings[0].fingerprint
     assert task.due_date == date(2026, 11, 29)
-    assert task.subject == "Review possible duplicate contacts (3 records)"
+    assert task.subject == "[Weeder] Review possible duplicate contacts (3 records)"
     assert "Nothing has been merged" in task.description
     assert "003A ~ 003B" in task.description
 
@@ -105,4 +105,4 @@ def test_a_lead_that_is_already_a_contact_is_one_finding_on_the_lead(
     assert company["fields"] == ["Company", "Account.Name"] and company["similarity"] == 1.0
     [task] = cluster_tasks([finding], matcher, today=TODAY)
     assert (task.who_id, task.owner_id) == ("00QA", "005L")
-    assert task.subject == "Review lead that already exists as a contact"
+    assert task.subject == "[Weeder] Review lead that already exists as a contact"
