@@ -3,30 +3,13 @@ the records each user owns."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 
 from connectors.ledger import Ledger, UnknownRun
 from engine.model import JournalKind
-from tests.unit.ledger_support import BACKENDS, START, Clock, open_ledger
-
-
-@pytest.fixture(params=BACKENDS)
-def backend(request: pytest.FixtureRequest) -> str:
-    return request.param
-
-
-@pytest.fixture
-def clock() -> Clock:
-    return Clock()
-
-
-@pytest.fixture
-def ledger(backend: str, tmp_path: Path, clock: Clock) -> Iterator[Ledger]:
-    yield from open_ledger(backend, tmp_path, clock)
+from tests.unit.ledger_support import START, Clock
 
 
 def test_the_journal_of_a_week_spans_runs_and_stops_at_its_end(

@@ -2,33 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta, timezone
-from pathlib import Path
 
 import pytest
 
 import connectors.ledger_findings as ledger_findings
 from connectors.ledger import Ledger, UnknownRun
 from engine.model import FindingStatus, Severity
-from tests.unit.ledger_support import BACKENDS, START, Clock, finding, open_ledger
+from tests.unit.ledger_support import START, Clock, finding
 
 RULES = {"contact-email-missing", "contact-phone-invalid", "opportunity-stage-jump"}
-
-
-@pytest.fixture(params=BACKENDS)
-def backend(request: pytest.FixtureRequest) -> str:
-    return request.param
-
-
-@pytest.fixture
-def clock() -> Clock:
-    return Clock()
-
-
-@pytest.fixture
-def ledger(backend: str, tmp_path: Path, clock: Clock) -> Iterator[Ledger]:
-    yield from open_ledger(backend, tmp_path, clock)
 
 
 def run(ledger: Ledger, *, full: bool = True) -> str:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
@@ -10,24 +9,9 @@ import pytest
 
 from connectors.ledger import JournalIntent, Ledger, UnknownRun
 from engine.model import FindingStatus, JournalKind, JournalStatus, TaskRequest
-from tests.unit.ledger_support import BACKENDS, START, Clock, finding, ledger_url, open_ledger
+from tests.unit.ledger_support import START, Clock, finding, ledger_url
 
 RULES = {"contact-email-missing"}
-
-
-@pytest.fixture(params=BACKENDS)
-def backend(request: pytest.FixtureRequest) -> str:
-    return request.param
-
-
-@pytest.fixture
-def clock() -> Clock:
-    return Clock()
-
-
-@pytest.fixture
-def ledger(backend: str, tmp_path: Path, clock: Clock) -> Iterator[Ledger]:
-    yield from open_ledger(backend, tmp_path, clock)
 
 
 @pytest.fixture

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
@@ -12,22 +11,7 @@ from sqlalchemy import create_engine, update
 from connectors.ledger import Ledger, LedgerError, RunStatus, UnknownRun
 from connectors.ledger_schema import SCHEMA_VERSION, meta
 from engine.errors import WeederError
-from tests.unit.ledger_support import BACKENDS, START, Clock, open_ledger
-
-
-@pytest.fixture(params=BACKENDS)
-def backend(request: pytest.FixtureRequest) -> str:
-    return request.param
-
-
-@pytest.fixture
-def clock() -> Clock:
-    return Clock()
-
-
-@pytest.fixture
-def ledger(backend: str, tmp_path: Path, clock: Clock) -> Iterator[Ledger]:
-    yield from open_ledger(backend, tmp_path, clock)
+from tests.unit.ledger_support import START, Clock
 
 
 def finished(ledger: Ledger, *, mode: str = "apply", status: str = "ok") -> str:
