@@ -125,3 +125,20 @@ def test_a_pack_without_duplicates_finds_none(pack: Pack) -> None:
     without = pack.only([rule.id for rule in pack.rules])
     assert without.duplicates is None
     assert evaluate_duplicates(without, ORG, CTX, into=Evaluation()).findings == []
+
+
+def test_the_pack_with_its_matchers_can_be_a_prefect_task_parameter(pack: Pack) -> None:
+    # Prefect walks every task parameter (dataclasses, pydantic models as dict(model)) looking
+    # for futures; a model attribute called `keys` once broke that walk in the audit.
+    from prefect.utilities.collections import visit_collection
+
+    seen: list[object] = []
+
+    def visit(node: object) -> object:
+        seen.append(node)
+        return node
+
+    walked = visit_collection(pack, visit, return_data=True)
+
+    assert walked is pack
+    assert pack.duplicates in seen
