@@ -128,7 +128,7 @@ def unnamed_records(batch: DigestBatch) -> dict[str, set[str]]:
 
 def rule_titles(rules_dir: str | None = None) -> dict[str, str]:
     """Rule id -> its description (without the closing full stop), so a manager reads words,
-    not ids. Only ``rules: [{id, description}]`` is read, with the C YAML parser: loading and
+    not ids. Only ``rules: [{id, description}]`` and the duplicate matchers' descriptions are read, with the C YAML parser: loading and
     checking the whole pack would cost a second, and the audit reports a broken pack anyway."""
     from flows import config
 
@@ -148,6 +148,11 @@ def rule_titles(rules_dir: str | None = None) -> dict[str, str]:
             if (isinstance(rule, dict) and isinstance(rule.get("id"), str)
                     and isinstance(rule.get("description"), str)):
                 titles[rule["id"]] = rule["description"].strip().removesuffix(".")
+        section = document.get("duplicates") if isinstance(document, dict) else None
+        matchers = section.get("matchers") if isinstance(section, dict) else None
+        for rule_id, matcher in matchers.items() if isinstance(matchers, dict) else ():
+            if isinstance(matcher, dict) and isinstance(matcher.get("description"), str):
+                titles[str(rule_id)] = matcher["description"].strip().removesuffix(".")
     return titles
 
 

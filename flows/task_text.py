@@ -32,11 +32,14 @@ def describe_tasks(tasks: Sequence[TaskRequest], findings: Sequence[Finding], pa
         return []
     env = load_environment(config.templates_dir())
     by_fingerprint = {finding.fingerprint: finding for finding in findings}
+    # A duplicate group's task already says which records to compare and which to keep; the
+    # per-field template ("correct the field, checked again next hour") would not fit it.
+    own_text = set(pack.duplicate_rule_ids)
     described = []
     for task in tasks:
         finding = by_fingerprint.get(task.fingerprint)
         rule = pack.rule(task.rule_id)
-        if finding is None:
+        if finding is None or task.rule_id in own_text:
             described.append(task)
             continue
         text = render_review_task(
