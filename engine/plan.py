@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from engine.model import FieldChange, Fix, TaskRequest
 
@@ -32,7 +33,7 @@ class FixClash:
     record_id: str
     field: str
     rules: tuple[str, ...]
-    values: tuple[object, ...]
+    values: tuple[Any, ...]
 
 
 @dataclass(frozen=True, slots=True)

@@ -168,7 +168,7 @@ def needs_full_pass(ledger: Ledger, *, asked: bool, digest: str, mode: str) -> s
     return None
 
 
-@flow(name="hourly-audit", task_runner=ThreadPoolTaskRunner(max_workers=2),
+@flow(name="hourly-audit", task_runner=ThreadPoolTaskRunner(max_workers=2),  # type: ignore[arg-type]
       log_prints=False, validate_parameters=True)
 def audit_flow(mode: Mode = "auto", rules_dir: str | None = None, full: bool = False,
                plan_out: str | None = None) -> dict[str, Any]:

@@ -117,8 +117,9 @@ def register(app: typer.Typer) -> None:
         from flows.audit import audit_flow
 
         mode = "plan" if plan else "apply" if apply else "auto"
-        summary = audit_flow(mode=mode, rules_dir=str(rules) if rules else None, full=full,
-                             plan_out=str(out) if out else None)
+        summary = audit_flow(  # type: ignore[call-overload]  # Prefect's overloads miss kwargs
+            mode=mode, rules_dir=str(rules) if rules else None, full=full,
+            plan_out=str(out) if out else None)
         rows = summary.get("plan_rows", [])
         if show_plan and rows:
             more = " — first rows" if len(rows) > show_plan else ""

@@ -128,8 +128,9 @@ def unnamed_records(batch: DigestBatch) -> dict[str, set[str]]:
 
 def rule_titles(rules_dir: str | None = None) -> dict[str, str]:
     """Rule id -> its description (without the closing full stop), so a manager reads words,
-    not ids. Only ``rules: [{id, description}]`` and the duplicate matchers' descriptions are read, with the C YAML parser: loading and
-    checking the whole pack would cost a second, and the audit reports a broken pack anyway."""
+    not ids. Only the rules' and the duplicate matchers' ids and descriptions are read, with the
+    C YAML parser: loading and checking the whole pack would cost a second, and the audit
+    reports a broken pack anyway."""
     from flows import config
 
     root = config.rules_dir(rules_dir)

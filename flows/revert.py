@@ -132,7 +132,7 @@ def close_run_tasks(client: SalesforceClient, ledger: Ledger, run_id: str, rever
         for entry in created])
     results = client.close_tasks([entry.record_id for entry in created if entry.record_id],
                                  REVERT_COMMENT.format(run_id=reverted))
-    outcomes = []
+    outcomes: list[tuple[int, JournalStatus, str | None, str | None]] = []
     for entry_id, entry, result in zip(entry_ids, created, results, strict=True):
         if result.ok:
             summary.tasks_closed += 1

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import os
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, cast
 
 import typer
+
+if TYPE_CHECKING:
+    from prefect.deployments.runner import RunnerDeployment
 
 AUDIT_CRON = "0 * * * *"
 DIGEST_CRON = "0 7 * * 1"  # Mondays 07:00, in WEEDER_DIGEST_TIMEZONE
@@ -28,14 +31,15 @@ def register(app: typer.Typer) -> None:
         from flows.digest import digest_flow
 
         os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+        # to_deployment is typed sync-or-async; called from sync code it is a RunnerDeployment
         prefect_serve(
-            audit_flow.to_deployment(
+            cast("RunnerDeployment", audit_flow.to_deployment(
                 name="hourly-audit", schedule=Cron(AUDIT_CRON, timezone="UTC"),
                 parameters={"mode": "auto", "rules_dir": None, "full": False},
                 concurrency_limit=1,
-            ),
-            digest_flow.to_deployment(
+            )),
+            cast("RunnerDeployment", digest_flow.to_deployment(
                 name="weekly-digest", schedule=Cron(DIGEST_CRON, timezone=timezone),
                 parameters={"send": True}, concurrency_limit=1,
-            ),
+            )),
         )

@@ -20,9 +20,11 @@ DbOption = Annotated[Path, typer.Option("--db", help="The sandbox's SQLite file.
 @app.command()
 def serve(
     db: DbOption,
-    host: Annotated[str, typer.Option(help="Interface to listen on (loopback by default).")] = "127.0.0.1",
+    host: Annotated[str, typer.Option(help="Interface to listen on (loopback by default).")
+                    ] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="TCP port.")] = 8765,
-    faults: Annotated[float, typer.Option(help="Share of requests answered with a fault (0-1).")] = 0.0,
+    faults: Annotated[float, typer.Option(help="Share of requests answered with a fault (0-1).")
+                      ] = 0.0,
     fault_seed: Annotated[int, typer.Option(help="Seed of the fault sequence.")] = 0,
     username: Annotated[str, typer.Option(help="Admin login.")] = "admin@weeder.sandbox",
     password: Annotated[str, typer.Option(help="Password of every sandbox user.")] = "weeder",

@@ -46,7 +46,8 @@ def _quote(identifier: str) -> str:
 def create_tables(conn: sqlite3.Connection, schema: Schema) -> None:
     """Create every object's table and indexes; add columns for newly declared custom fields."""
     for sobject in schema.objects:
-        existing = {row[1].lower() for row in conn.execute(f"PRAGMA table_info({_quote(sobject.name)})")}
+        table = _quote(sobject.name)
+        existing = {row[1].lower() for row in conn.execute(f"PRAGMA table_info({table})")}
         if not existing:
             columns = ", ".join(
                 f"{_quote(f.name)} {f.sql_type}" + (" PRIMARY KEY" if f.name == "Id" else "")
@@ -56,9 +57,7 @@ def create_tables(conn: sqlite3.Connection, schema: Schema) -> None:
         else:
             for f in sobject.fields:
                 if f.name.lower() not in existing:
-                    conn.execute(
-                        f"ALTER TABLE {_quote(sobject.name)} ADD COLUMN {_quote(f.name)} {f.sql_type}"
-                    )
+                    conn.execute(f"ALTER TABLE {table} ADD COLUMN {_quote(f.name)} {f.sql_type}")
         for f in sobject.fields:
             if f.type == "reference" or f.name in ("SystemModstamp", "Name", "Email"):
                 conn.execute(
