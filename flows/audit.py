@@ -28,6 +28,7 @@ from flows.alerts import send_admin_alerts
 from flows.apply import ApplyOutcome, Budget, apply_plan, reconcile_pending
 from flows.context import build_context
 from flows.log import bind_run, configure_logging, unbind_run
+from flows.prefect_setup import worth_retrying
 from flows.progress import pull_progress
 from flows.pull import PullResult, pull
 from flows.report import AuditSummary, publish_plan
@@ -52,14 +53,18 @@ def load_rules(rules_dir: str | None) -> Pack:
     return load_pack(config.rules_dir(rules_dir))
 
 
-@task(name="connect", retries=2, retry_delay_seconds=5, cache_policy=NO_CACHE)
+_READ: dict[str, Any] = {"retries": 2, "retry_delay_seconds": 10,
+                         "retry_condition_fn": worth_retrying, "cache_policy": NO_CACHE}
+
+
+@task(name="connect", **_READ)
 def connect() -> SalesforceClient:
     client = SalesforceClient.from_env()
     client.login()
     return client
 
 
-@task(name="read context", retries=2, retry_delay_seconds=5, cache_policy=NO_CACHE)
+@task(name="read context", **_READ)
 def read_context(client: SalesforceClient, pack: Pack, ledger: Ledger, full: bool) -> Context:
     """Describe and stages are read afresh on full passes and reused from the ledger between."""
     plan = pack.plan()
@@ -73,7 +78,7 @@ def check_rules_against_org(rules_dir: str | None, ctx: Context) -> Pack:
     return load_pack(config.rules_dir(rules_dir), describe=ctx.fields)
 
 
-@task(name="pull", retries=1, retry_delay_seconds=10, cache_policy=NO_CACHE)
+@task(name="pull", **{**_READ, "retries": 1})
 def pull_records(client: SalesforceClient, pack: Pack, ctx: Context,
                  watermarks: dict[str, datetime], full: bool) -> PullResult:
     with pull_progress() as progress:

@@ -34,13 +34,6 @@ LimitOption = Annotated[int, typer.Option(help="How many recent runs.")]
 RunArgument = Annotated[str, typer.Argument(help="The run to undo (see `weeder runs`).")]
 
 
-def _prefect_quietly() -> None:
-    import os
-
-    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
-    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
-
-
 def _table(title: str, columns: list[str], rows: list[list[Any]]) -> None:
     from rich.console import Console
     from rich.table import Table
@@ -109,11 +102,15 @@ def register(app: typer.Typer) -> None:
         gets a plan first; after that, runs apply."""
         if plan and apply:
             raise typer.BadParameter("choose one of --plan and --apply")
+        from connectors.salesforce_settings import SalesforceSettings
         from flows import config
+        from flows.prefect_setup import prepare_for_commands
         from flows.rules_cli import _load
 
-        _load(config.rules_dir(rules))  # every rule error, before any API call or Prefect start
-        _prefect_quietly()
+        # Every mistake in the rules or the login settings, before any API call or Prefect.
+        _load(config.rules_dir(rules))
+        SalesforceSettings.from_env()
+        prepare_for_commands()
         from flows.audit import audit_flow
 
         mode = "plan" if plan else "apply" if apply else "auto"
@@ -169,7 +166,11 @@ def register(app: typer.Typer) -> None:
     @app.command()
     def revert(run_id: RunArgument) -> None:
         """Put back every field that run changed (unless changed since) and close its tasks."""
-        _prefect_quietly()
+        from connectors.salesforce_settings import SalesforceSettings
+        from flows.prefect_setup import prepare_for_commands
+
+        SalesforceSettings.from_env()
+        prepare_for_commands()
         from flows.revert import revert_flow
 
         summary = revert_flow(run_id=run_id)

@@ -18,14 +18,12 @@ from typing import Any, cast
 import structlog
 from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
-from prefect.states import Completed, State
+from prefect.states import Completed
 from prefect.task_runners import ThreadPoolTaskRunner
-from sqlalchemy.exc import OperationalError
 
 from connectors import mail
 from connectors.ledger import Ledger
 from connectors.salesforce import SalesforceClient
-from connectors.salesforce_errors import SalesforceUnavailable
 from connectors.templates import load_environment
 from engine.digest import (
     Digest,
@@ -44,6 +42,7 @@ from flows.digest_config import DigestConfig
 from flows.digest_delivery import Delivery, DeliveryStatus, DigestRunSummary
 from flows.digest_inputs import LedgerFacts
 from flows.log import configure_logging
+from flows.prefect_setup import worth_retrying
 
 __all__ = ["Delivery", "DigestRunSummary", "choose_week", "digest_flow"]
 
@@ -55,14 +54,8 @@ SEND_WORKERS = 4
 NAMING_ROUNDS = 3
 
 
-def _worth_retrying(_task: Any, _run: Any, state: State[Any]) -> bool:
-    """Retry what may pass on a second try (Salesforce unreachable after the connector's own
-    retries, a busy database), not a refused login or a malformed query."""
-    return isinstance(state.data, SalesforceUnavailable | OperationalError | ConnectionError)
-
-
 _READ: dict[str, Any] = {"retries": 2, "retry_delay_seconds": 10,
-                         "retry_condition_fn": _worth_retrying, "cache_policy": NO_CACHE}
+                         "retry_condition_fn": worth_retrying, "cache_policy": NO_CACHE}
 
 
 @task(name="read users", **_READ)

@@ -8,8 +8,6 @@ when every digest went out (or was previewed), 1 when some failed to send.
 
 from __future__ import annotations
 
-import logging
-import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -83,26 +81,9 @@ def _check_settings(*, send: bool, week: str | None) -> None:
 
 
 def _run(*, send: bool, preview: Path | None, week: str | None) -> DigestRunSummary:
-    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
-    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
-    # A cold process starts a temporary Prefect server; on a busy machine it needs more than
-    # the default 20 s.
-    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "60")
     from flows.digest import digest_flow
-    from flows.log import configure_logging
+    from flows.prefect_setup import prepare_for_commands
 
-    configure_logging()
-    for handler in logging.getLogger().handlers:  # Prefect's console handler sits on the root
-        handler.addFilter(_no_traceback_for_mistakes)
+    prepare_for_commands()
     return digest_flow(send=send, preview_dir=str(preview) if preview is not None else None,
                        week=week)
-
-
-def _no_traceback_for_mistakes(record: logging.LogRecord) -> bool:
-    """Prefect logs a failed task or flow run with its traceback. For a WeederError (a wrong
-    password, a template typo), which this command prints as one line, the traceback is noise;
-    a bug keeps its traceback."""
-    if record.exc_info and isinstance(record.exc_info[1], WeederError):
-        record.exc_info = None
-        record.exc_text = None
-    return True
