@@ -42,4 +42,7 @@ def register(app: typer.Typer) -> None:
                 name="weekly-digest", schedule=Cron(DIGEST_CRON, timezone=timezone),
                 parameters={"send": True}, concurrency_limit=1,
             )),
+            # Pausing on shutdown is for a lasting Prefect server; Prefect's temporary one is
+            # gone by then, and trying to reach it held the exit for over a minute.
+            pause_on_shutdown=bool(os.environ.get("PREFECT_API_URL")),
         )

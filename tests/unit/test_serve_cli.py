@@ -17,7 +17,10 @@ from flows.serve_cli import AUDIT_CRON, DIGEST_CRON
 def test_serve_runs_the_hourly_audit_and_the_monday_digest(
         monkeypatch: pytest.MonkeyPatch) -> None:
     served: list[Any] = []
-    monkeypatch.setattr(prefect, "serve", lambda *deployments, **_: served.extend(deployments))
+    options: dict[str, Any] = {}
+    monkeypatch.delenv("PREFECT_API_URL", raising=False)
+    monkeypatch.setattr(prefect, "serve", lambda *deployments, **given: (
+        served.extend(deployments), options.update(given)))
 
     result = CliRunner().invoke(app, ["serve", "--timezone", "Europe/Berlin"])
 
@@ -29,6 +32,8 @@ def test_serve_runs_the_hourly_audit_and_the_monday_digest(
     assert digest.schedules[0].schedule.cron == DIGEST_CRON == "0 7 * * 1"
     assert digest.schedules[0].schedule.timezone == "Europe/Berlin"
     assert digest.parameters == {"send": True}
+    # with Prefect's temporary server there is nothing to pause on the way out
+    assert options["pause_on_shutdown"] is False
 
 
 def test_prefect_yaml_declares_the_same_two_deployments() -> None:
