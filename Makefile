@@ -34,7 +34,9 @@ test: $(STAMP)
 ## Benchmarks print figures; they never decide pass or fail.
 bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[test,bench]"
-	@for script in bench/*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
+	@failed=""; for script in bench/*.py; do echo "== $$script"; \
+		$(BIN)/python $$script || failed="$$failed $$script"; done; \
+		if [ -n "$$failed" ]; then echo "bench scripts that did not finish:$$failed"; exit 1; fi
 
 ## Re-resolve the pinned versions (commit the result).
 lock:
