@@ -28,7 +28,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time
+from datetime import datetime
 from typing import Any, Generic, TypeVar
 
 from email_validator import EmailNotValidError, validate_email
@@ -45,6 +45,7 @@ from engine.model import (
     Record,
     Severity,
 )
+from engine.values import timestamp
 from engine.week import ReportWeek, as_aware
 
 __all__ = [
@@ -506,7 +507,7 @@ class _TeamView:
         return StageJump(
             deal=self.names.link_finding(finding), from_stage=_text(evidence.get("from")),
             to_stage=_text(evidence.get("to")),
-            changed_at=_datetime(evidence.get("when")), changed_by=_text(by),
+            changed_at=timestamp(evidence.get("when")), changed_by=_text(by),
             amount=_number(evidence.get("amount", evidence.get("Amount"))),
             currency=_text(evidence.get("currency") or evidence.get("CurrencyIsoCode")),
             owner=self.names.user(finding.owner_id),
@@ -624,17 +625,3 @@ def _number(value: Any) -> float | None:
         return float(value)
     except (TypeError, ValueError):
         return None
-
-
-def _datetime(value: Any) -> datetime | None:
-    if isinstance(value, datetime):
-        return as_aware(value)
-    if isinstance(value, date):
-        return datetime.combine(value, time(0), tzinfo=UTC)
-    if isinstance(value, str) and value.strip():
-        # Salesforce writes "2026-11-18T09:30:00.000+0000"; fromisoformat reads that in 3.11.
-        try:
-            return as_aware(datetime.fromisoformat(value.strip().replace("Z", "+00:00")))
-        except ValueError:
-            return None
-    return None

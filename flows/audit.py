@@ -123,7 +123,7 @@ def alert_admins(ledger: Ledger, diff: FindingDiff, pack: Pack, instance_url: st
     if not diff.total("new"):
         return "alert: nothing new"
     outcome = send_admin_alerts(ledger, diff.new, instance_url=instance_url,
-                                rule_titles={rule.id: rule.description for rule in pack.rules})
+                                rule_titles=pack.titles())
     return outcome.line()
 
 

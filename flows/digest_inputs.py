@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import structlog
-import yaml
 
 from connectors.ledger import Ledger
 from connectors.salesforce import SalesforceClient, soql_in
@@ -25,6 +24,7 @@ from connectors.salesforce_errors import (
     SalesforceUnavailable,
 )
 from engine.digest import DigestBatch, RecordLink, ReportWeek, WeekScores
+from engine.errors import WeederError
 from engine.model import FindingRecord, JournalEntry, JournalKind, JournalStatus, Record
 
 log = structlog.get_logger(__name__)
@@ -34,7 +34,6 @@ USERS_SOQL = "SELECT Id, Name, Email, ManagerId, IsActive FROM User"
 AUDITED_OBJECTS = ("Account", "Contact", "Lead", "Opportunity")
 #: Ids per ``WHERE Id IN (...)``: 200 quoted 18-character ids keep the query URL near 4 kB.
 LOOKUP_CHUNK = 200
-_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 #: Trend bars and "change since last week" look this many weeks back.
 HISTORY_WEEKS = 8
 
@@ -127,34 +126,16 @@ def unnamed_records(batch: DigestBatch) -> dict[str, set[str]]:
 
 
 def rule_titles(rules_dir: str | None = None) -> dict[str, str]:
-    """Rule id -> its description (without the closing full stop), so a manager reads words,
-    not ids. Only the rules' and the duplicate matchers' ids and descriptions are read, with the
-    C YAML parser: loading and checking the whole pack would cost a second, and the audit
-    reports a broken pack anyway."""
+    """Rule id -> its words, from the rule pack. A broken pack costs the digest its titles
+    (ids are shown instead), not its sending: the audit reports the pack's errors."""
+    from engine.pack import load_pack
     from flows import config
 
-    root = config.rules_dir(rules_dir)
-    files = [root] if root.is_file() else sorted(
-        path for path in root.rglob("*.y*ml")
-        if not any(part.startswith(".") for part in path.relative_to(root).parts))
-    titles: dict[str, str] = {}
-    for path in files:
-        try:
-            document = yaml.load(path.read_text(encoding="utf-8"), Loader=_YAML_LOADER)
-        except (OSError, UnicodeDecodeError, yaml.YAMLError) as error:
-            log.warning("digest.rule_titles_unreadable", file=str(path), error=str(error))
-            continue
-        rules = document.get("rules") if isinstance(document, dict) else None
-        for rule in rules if isinstance(rules, list) else ():
-            if (isinstance(rule, dict) and isinstance(rule.get("id"), str)
-                    and isinstance(rule.get("description"), str)):
-                titles[rule["id"]] = rule["description"].strip().removesuffix(".")
-        section = document.get("duplicates") if isinstance(document, dict) else None
-        matchers = section.get("matchers") if isinstance(section, dict) else None
-        for rule_id, matcher in matchers.items() if isinstance(matchers, dict) else ():
-            if isinstance(matcher, dict) and isinstance(matcher.get("description"), str):
-                titles[str(rule_id)] = matcher["description"].strip().removesuffix(".")
-    return titles
+    try:
+        return load_pack(config.rules_dir(rules_dir)).titles()
+    except WeederError as error:
+        log.warning("digest.rule_titles_unavailable", error=str(error).splitlines()[0])
+        return {}
 
 
 def _shown_links(batch: DigestBatch) -> Iterator[RecordLink]:

@@ -156,6 +156,15 @@ class Pack:
         """The ids of the duplicate matchers: rules too, judged across the whole population."""
         return tuple(self.duplicates.matchers) if self.duplicates is not None else ()
 
+    def titles(self) -> dict[str, str]:
+        """Rule id -> its description without the closing full stop, matchers included: what
+        a manager or an admin reads instead of an id."""
+        described = [(rule.id, rule.description) for rule in self.rules]
+        if self.duplicates is not None:
+            described += [(rule_id, matcher.description)
+                          for rule_id, matcher in self.duplicates.matchers.items()]
+        return {rule_id: text.strip().removesuffix(".") for rule_id, text in described if text}
+
     @property
     def rule_ids(self) -> tuple[str, ...]:
         """Every rule id of the pack, the duplicate matchers' included."""
